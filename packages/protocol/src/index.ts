@@ -27,3 +27,11 @@ export {
   mergePatch,
   StoredThread,
 } from "./thread-metadata.js";
+export {
+  USER_MESSAGE_BEGIN,
+  type UserMessage,
+  userMessageOf,
+  userMessagePreview,
+  stripUserMessagePrefix,
+  goalObjectiveOf,
+} from "./user-message.js";

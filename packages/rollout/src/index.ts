@@ -1,1 +1,1 @@
-export {};
+export { isPersistedRolloutItem, persistedRolloutItems } from "./policy.js";

@@ -1,0 +1,53 @@
+import type { RolloutItem } from "@skein/protocol";
+
+// Behaviour: codex-storage-spec.md §4.4 (Codex `persisted_rollout_items`, limited mode).
+
+const PERSISTED_EVENTS = new Set([
+  "user_message",
+  "agent_message",
+  "agent_reasoning",
+  "agent_reasoning_raw_content",
+  "patch_apply_end",
+  "token_count",
+  "thread_goal_updated",
+  "context_compacted",
+  "entered_review_mode",
+  "exited_review_mode",
+  "mcp_tool_call_end",
+  "thread_rolled_back",
+  "turn_aborted",
+  "task_started",
+  "turn_started",
+  "task_complete",
+  "turn_complete",
+  "web_search_end",
+  "image_generation_end",
+  "sub_agent_activity",
+  // Codex 0.169 paginated history persists these; they carry the turn's items.
+  "thread_settings_applied",
+]);
+
+/** `item_completed` items that are history (paginated Codex records every finished item). */
+const DROPPED_RESPONSE_ITEMS = new Set(["compaction_trigger", "other"]);
+
+/**
+ * True when a record belongs in the canonical history. Everything that is not an
+ * `event_msg` or a dropped `response_item` is kept, unknown record kinds included: a newer
+ * writer's kinds are history we do not understand yet, not noise.
+ */
+export function isPersistedRolloutItem(item: Pick<RolloutItem, "type" | "payload">): boolean {
+  if (item.type === "response_item") {
+    const type = (item.payload as { type?: unknown }).type;
+    return !(typeof type === "string" && DROPPED_RESPONSE_ITEMS.has(type));
+  }
+  if (item.type !== "event_msg") return true;
+  const type = (item.payload as { type?: unknown }).type;
+  if (typeof type !== "string") return false;
+  if (type === "item_completed") return true;
+  return PERSISTED_EVENTS.has(type);
+}
+
+/** The records of `items` that are persisted, in order. */
+export function persistedRolloutItems<T extends Pick<RolloutItem, "type" | "payload">>(items: readonly T[]): T[] {
+  return items.filter(isPersistedRolloutItem);
+}
