@@ -10,3 +10,17 @@ export {
   InternalError,
   isThreadStoreError,
 } from "./errors.js";
+export {
+  LocalThreadStore,
+  type LocalThreadStoreOptions,
+  type LocalIndexMode,
+  type CatchUpMode,
+  type ReindexOptions,
+  type ReindexProgress,
+  type ReindexProblem,
+  type ReindexReport,
+  type HomeProblemKind,
+  type HomeProblem,
+  type HomeCheckReport,
+  type WriterLockHolder,
+} from "./local/index.js";

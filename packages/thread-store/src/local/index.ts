@@ -1,0 +1,14 @@
+export { LocalThreadStore } from "./local-thread-store.js";
+export type {
+  LocalThreadStoreOptions,
+  LocalIndexMode,
+  CatchUpMode,
+  ReindexOptions,
+  ReindexProgress,
+  ReindexProblem,
+  ReindexReport,
+  HomeProblemKind,
+  HomeProblem,
+  HomeCheckReport,
+  WriterLockHolder,
+} from "./types.js";
