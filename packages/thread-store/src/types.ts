@@ -151,6 +151,8 @@ export interface TurnPage {
 
 export interface ListItemsParams {
   threadId: ThreadId;
+  /** Only the records of this turn (positions stay those of the full history). */
+  turnId?: string;
   includeArchived?: boolean;
   cursor?: string;
   pageSize?: number;

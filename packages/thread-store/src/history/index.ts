@@ -1,0 +1,23 @@
+export { encodeCursor, decodeCursor, type CursorScope } from "./page-cursor.js";
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  MISSING_CWD_DETAIL,
+  parseThreadId,
+  archivedThreadDetail,
+  requireCwd,
+  parseMetadataPatch,
+  assertRolloutItems,
+  normalizeListThreadsParams,
+  normalizeSearchParams,
+  normalizeHistoryPageParams,
+  parsePageSize,
+  type NormalizedListThreadsQuery,
+  type NormalizedSearchQuery,
+  type NormalizedHistoryPageQuery,
+} from "./request-validation.js";
+export { segmentTurns, turnIdsByPosition, type TurnSegment } from "./segment-turns.js";
+export { pageTurns, pageItems } from "./history-pages.js";
+export { isListable, sortValueOf, compareThreads, matchesListQuery, listCursorScope, pageThreads } from "./thread-list.js";
+export { searchSnippet, SNIPPET_CONTEXT } from "./search-snippet.js";
+export { createSessionMetaItem, DEFAULT_ORIGINATOR, DEFAULT_CLI_VERSION } from "./session-meta-item.js";
