@@ -1,0 +1,218 @@
+import { open, type FileHandle } from "node:fs/promises";
+import { RolloutLine, type SessionMeta } from "@skein/protocol";
+import { EmptyRolloutError, ForkCycleError, MissingForkParentError, RolloutNotFoundError } from "./errors.js";
+import { isBlank, readLines } from "./internal/line-splitter.js";
+import { findRolloutPath } from "./layout.js";
+
+// Behaviour: codex-storage-spec.md §4.5; codex-real-format.md §3.1, §4 (history_base).
+
+/** One non-blank line of a rollout, with its raw text and where it sits in the file. */
+export interface RolloutLineEntry {
+  /** The line's text without its `\n` (invalid UTF-8 decodes to U+FFFD). */
+  raw: string;
+  /** The line's exact bytes without its `\n`: write these back for a byte-identical copy. */
+  bytes: Buffer;
+  /** 1-based line number within the range read, blank lines included. */
+  lineNumber: number;
+  /** UTF-8 byte offset of the line's first byte. */
+  byteOffset: number;
+  /** Bytes the line occupies, including its `\n` when it has one. */
+  byteLength: number;
+  /** False for a final fragment with no `\n`. */
+  terminated: boolean;
+  /** The parsed line, when it is valid JSON and a valid rollout line. */
+  line?: RolloutLine;
+  /** Why the line did not parse. */
+  error?: string;
+}
+
+/** Options of {@link iterateRolloutLines}. */
+export interface IterateRolloutLinesOptions {
+  /** First byte to read (default 0). Should be a line start. */
+  start?: number;
+  /** Byte to stop before (default: end of file). */
+  end?: number;
+}
+
+/**
+ * Streams a rollout's non-blank lines in file order, each with its raw bytes, byte range and
+ * parse result. Never throws for bad content: bad lines carry `error`.
+ * @throws RolloutNotFoundError when the file does not exist.
+ */
+export async function* iterateRolloutLines(
+  path: string,
+  options: IterateRolloutLinesOptions = {},
+): AsyncGenerator<RolloutLineEntry> {
+  const handle = await openForRead(path);
+  try {
+    const size = (await handle.stat()).size;
+    const start = options.start ?? 0;
+    const end = Math.min(options.end ?? size, size);
+    let lineNumber = 0;
+    for await (const rawLine of readLines(handle, start, end)) {
+      lineNumber++;
+      if (isBlank(rawLine.bytes)) continue;
+      const raw = rawLine.bytes.toString("utf8");
+      yield { raw, ...rawLine, lineNumber, ...parseRolloutLine(raw) };
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Parses one line's text. Returns `{line}` or `{error}`; never throws. */
+export function parseRolloutLine(raw: string): { line: RolloutLine } | { error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { error: `invalid JSON: ${(err as Error).message}` };
+  }
+  const parsed = RolloutLine.safeParse(json);
+  if (parsed.success) return { line: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { error: `invalid rollout line: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "unknown"}` };
+}
+
+/** A line that was skipped. */
+export interface BadLine {
+  lineNumber: number;
+  byteOffset: number;
+  reason: string;
+}
+
+/** Bytes at the end of a file after its last `\n`. */
+export interface TornTail {
+  byteOffset: number;
+  length: number;
+  /** True when the fragment still parsed as a complete rollout line (then it is also in `lines`). */
+  parsed: boolean;
+}
+
+/** What {@link readRollout} returns. */
+export interface RolloutReadResult {
+  lines: RolloutLine[];
+  /** The first `session_meta` payload: the canonical one. */
+  meta?: SessionMeta;
+  /** Lines skipped because they were not JSON or not a valid rollout line. */
+  parseErrors: number;
+  /** The first {@link ReadRolloutOptions.maxBadLines} skipped lines. */
+  badLines: BadLine[];
+  tornTail?: TornTail;
+  /** Bytes covered by the read (file size, or the range end). */
+  size: number;
+}
+
+/** Options of {@link readRollout}. */
+export interface ReadRolloutOptions extends IterateRolloutLinesOptions {
+  /** Cap on the `badLines` list (the count is never capped). Default 100. */
+  maxBadLines?: number;
+}
+
+/**
+ * Reads a whole rollout (or a byte range of it), tolerantly: blank lines are skipped, bad
+ * lines skipped and reported, unknown record kinds kept verbatim, and a torn last line reported.
+ * @throws RolloutNotFoundError when the file does not exist.
+ * @throws EmptyRolloutError when the range holds no non-blank line.
+ */
+export async function readRollout(path: string, options: ReadRolloutOptions = {}): Promise<RolloutReadResult> {
+  const maxBadLines = options.maxBadLines ?? 100;
+  const result: RolloutReadResult = { lines: [], parseErrors: 0, badLines: [], size: options.start ?? 0 };
+  let nonBlank = 0;
+  for await (const entry of iterateRolloutLines(path, options)) {
+    nonBlank++;
+    result.size = entry.byteOffset + entry.byteLength;
+    if (!entry.terminated) {
+      result.tornTail = { byteOffset: entry.byteOffset, length: entry.byteLength, parsed: entry.line !== undefined };
+    }
+    if (entry.line) {
+      result.lines.push(entry.line);
+      // The unknown-kind variant refuses known type names, so this payload passed SessionMeta.
+      if (result.meta === undefined && entry.line.type === "session_meta") result.meta = entry.line.payload as SessionMeta;
+      continue;
+    }
+    result.parseErrors++;
+    if (result.badLines.length < maxBadLines) {
+      result.badLines.push({ lineNumber: entry.lineNumber, byteOffset: entry.byteOffset, reason: entry.error ?? "unknown" });
+    }
+  }
+  if (nonBlank === 0) throw new EmptyRolloutError(path);
+  return result;
+}
+
+/** One file that contributed to a thread's full history, oldest ancestor first. */
+export interface HistorySegment {
+  threadId?: string;
+  path: string;
+  /** Where the read stopped (a parent's `history_base.end_byte_offset`); absent for the thread's own file. */
+  endByteOffset?: number;
+  lineCount: number;
+}
+
+/** What {@link loadThreadHistory} returns. */
+export interface ThreadHistory extends RolloutReadResult {
+  /** The thread's own file's lines (without inherited history). */
+  ownLines: RolloutLine[];
+  /** The files read, oldest ancestor first; the last one is the thread's own. */
+  segments: HistorySegment[];
+}
+
+/** Params of {@link loadThreadHistory}. */
+export interface LoadThreadHistoryParams {
+  /** The Codex home, used to find fork parents by id (active first, then archived). */
+  home: string;
+  /** The thread's own rollout. */
+  path: string;
+  /** Guard against absurd fork chains. Default 64. */
+  maxDepth?: number;
+}
+
+/**
+ * Reads a thread's full history. For a paginated fork (`session_meta.history_base`), the
+ * parent's file is read up to `end_byte_offset` first, recursively for a fork of a fork, so
+ * the result is the lineage prefix followed by the thread's own lines. `meta`, `tornTail`
+ * and `size` describe the thread's own file; `parseErrors`/`badLines` cover every file read.
+ * @throws MissingForkParentError when an ancestor's rollout cannot be found.
+ * @throws ForkCycleError when the chain loops or exceeds `maxDepth`.
+ * @throws EmptyRolloutError, RolloutNotFoundError as {@link readRollout}.
+ */
+export async function loadThreadHistory(params: LoadThreadHistoryParams): Promise<ThreadHistory> {
+  const maxDepth = params.maxDepth ?? 64;
+  const own = await readRollout(params.path);
+  const segments: HistorySegment[] = [{ threadId: own.meta?.id, path: params.path, lineCount: own.lines.length }];
+  const prefix: RolloutLine[][] = [];
+  let parseErrors = own.parseErrors;
+  const badLines = [...own.badLines];
+  const chain = [own.meta?.id ?? params.path];
+  let meta = own.meta;
+  while (meta?.history_mode === "paginated" && meta.history_base) {
+    const base = meta.history_base;
+    if (chain.includes(base.thread_id) || chain.length > maxDepth) throw new ForkCycleError([...chain, base.thread_id]);
+    const found = await findRolloutPath(params.home, base.thread_id, { includeArchived: true });
+    if (!found) throw new MissingForkParentError(meta.id, base.thread_id);
+    const parent = await readRollout(found.path, { end: base.end_byte_offset });
+    prefix.unshift(parent.lines);
+    segments.unshift({ threadId: base.thread_id, path: found.path, endByteOffset: base.end_byte_offset, lineCount: parent.lines.length });
+    parseErrors += parent.parseErrors;
+    badLines.push(...parent.badLines);
+    chain.push(base.thread_id);
+    meta = parent.meta;
+  }
+  return {
+    ...own,
+    lines: [...prefix.flat(), ...own.lines],
+    ownLines: own.lines,
+    segments,
+    parseErrors,
+    badLines,
+  };
+}
+
+async function openForRead(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new RolloutNotFoundError(path, { cause: err });
+    throw err;
+  }
+}
