@@ -1,0 +1,31 @@
+import type { CommandContext } from "../context.js";
+import { withStore } from "../open-store.js";
+import { resolveThread } from "../resolve-thread.js";
+
+/**
+ * `skein archive <id|name>`: moves the thread's rollout to `archived_sessions/` (content
+ * unchanged). Archiving an archived thread changes nothing and succeeds.
+ */
+export async function archiveCommand(ctx: CommandContext, ref: string): Promise<void> {
+  const message = await withStore(ctx.home, async (store) => {
+    const thread = await resolveThread(store, ref, ctx.home);
+    if (thread.archived) return `${thread.threadId} is already archived`;
+    await store.archiveThread({ threadId: thread.threadId });
+    return `archived ${thread.threadId} (bring it back with \`skein unarchive ${thread.threadId}\`)`;
+  });
+  ctx.out.line(message);
+}
+
+/**
+ * `skein unarchive <id|name>`: moves an archived thread's rollout back to its dated folder.
+ * Unarchiving an active thread changes nothing and succeeds.
+ */
+export async function unarchiveCommand(ctx: CommandContext, ref: string): Promise<void> {
+  const message = await withStore(ctx.home, async (store) => {
+    const thread = await resolveThread(store, ref, ctx.home);
+    if (!thread.archived) return `${thread.threadId} is not archived`;
+    await store.unarchiveThread({ threadId: thread.threadId });
+    return `unarchived ${thread.threadId}`;
+  });
+  ctx.out.line(message);
+}

@@ -1,0 +1,46 @@
+import type { HomeCheckReport } from "@skein/thread-store";
+import type { CommandContext } from "../context.js";
+import { UnhealthyHomeError } from "../errors.js";
+import { withStore } from "../open-store.js";
+
+/** Options of `skein doctor`. */
+export interface DoctorOptions {
+  json?: boolean;
+}
+
+/**
+ * `skein doctor`: checks index vs files parity, torn tails, unreadable lines, writer locks and
+ * DB health without repairing anything (the store opens with no catch-up), and prints each
+ * problem with its fix. Exit 1 when something is wrong.
+ */
+export async function doctorCommand(ctx: CommandContext, options: DoctorOptions): Promise<void> {
+  const report = await withStore(ctx.home, (store) => store.checkHome(), { catchUp: "none" });
+  if (options.json) {
+    ctx.out.line(JSON.stringify({ home: ctx.home, ...report }, null, 2));
+  } else {
+    printReport(ctx, report);
+  }
+  if (!report.ok) throw new UnhealthyHomeError(ctx.home, countProblems(report));
+}
+
+/** Problems that make the home unhealthy (a live lock held by a running process does not). */
+function countProblems(report: HomeCheckReport): number {
+  return report.problems.filter((problem) => problem.kind !== "live_lock").length || 1;
+}
+
+function printReport(ctx: CommandContext, report: HomeCheckReport): void {
+  const { colors } = ctx.out;
+  const { counts } = report;
+  ctx.out.line(
+    `${ctx.home}: ${counts.files} rollout files (${counts.activeFiles} active, ${counts.archivedFiles} archived), ` +
+      `${counts.indexedThreads} indexed threads, ${counts.locks} writer locks`,
+  );
+  for (const problem of report.problems) {
+    const info = problem.kind === "live_lock";
+    const mark = info ? colors.dim("i") : colors.red("✗");
+    const where = problem.path ?? problem.threadId;
+    ctx.out.line(`${mark} ${colors.bold(problem.kind)}${where ? ` ${where}` : ""}: ${problem.detail}`);
+    ctx.out.line(`    fix: ${problem.fix}`);
+  }
+  if (report.ok) ctx.out.line(colors.green("✓ no problems found"));
+}

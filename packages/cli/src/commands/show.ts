@@ -1,0 +1,70 @@
+import type { RolloutLine, StoredThread } from "@skein/protocol";
+import type { CommandContext } from "../context.js";
+import { withStore } from "../open-store.js";
+import { resolveThread } from "../resolve-thread.js";
+import { describeLine } from "../format/describe-line.js";
+import { formatAge } from "../format/format-age.js";
+import { isoTime, toThreadDetailJson } from "../format/thread-json.js";
+import { truncate } from "../format/truncate.js";
+
+/** Options of `skein show`. */
+export interface ShowOptions {
+  json?: boolean;
+  items?: boolean;
+}
+
+/**
+ * `skein show <id|name>`: one thread's summary; with `--items` its full history too (a
+ * paginated fork's history starts with its parent's prefix, as the store resolves it).
+ */
+export async function showCommand(ctx: CommandContext, ref: string, options: ShowOptions): Promise<void> {
+  const { thread, history } = await withStore(ctx.home, async (store) => {
+    const found = await resolveThread(store, ref, ctx.home);
+    const loaded = options.items ? await store.loadHistory({ threadId: found.threadId, includeArchived: true }) : undefined;
+    return { thread: found, history: loaded?.items };
+  });
+  if (options.json) {
+    const body = history === undefined ? toThreadDetailJson(thread) : { ...toThreadDetailJson(thread), items: history };
+    ctx.out.line(JSON.stringify(body, null, 2));
+    return;
+  }
+  printSummary(ctx, thread);
+  if (history !== undefined) printHistory(ctx, history);
+}
+
+function printSummary(ctx: CommandContext, thread: StoredThread): void {
+  const { colors } = ctx.out;
+  const now = ctx.now();
+  const when = (ms: number | undefined) => (ms === undefined ? "-" : `${isoTime(ms)} (${formatAge(ms, now)})`);
+  const rows: [string, string | undefined][] = [
+    ["name", thread.name],
+    ["preview", thread.preview ? truncate(thread.preview, Math.max(ctx.out.width - 14, 20)) : undefined],
+    ["cwd", thread.cwd],
+    ["source", typeof thread.source === "string" ? thread.source : JSON.stringify(thread.source)],
+    ["model", [thread.modelProvider, thread.model].filter(Boolean).join(" / ")],
+    ["created", when(thread.createdAt)],
+    ["updated", when(thread.updatedAt)],
+    ["archived", thread.archived ? colors.yellow("yes") : "no"],
+    ["forked from", thread.forkedFromId],
+    ["parent", thread.parentThreadId],
+    ["history", thread.historyMode],
+    ["rollout", thread.rolloutPath],
+  ];
+  ctx.out.line(colors.bold(colors.cyan(thread.threadId)));
+  for (const [label, value] of rows) {
+    if (value !== undefined && value !== "") ctx.out.line(`  ${colors.dim(label.padEnd(12))}${value}`);
+  }
+}
+
+function printHistory(ctx: CommandContext, history: readonly RolloutLine[]): void {
+  const { colors } = ctx.out;
+  ctx.out.line();
+  ctx.out.line(colors.bold(`history (${history.length} records)`));
+  const numberWidth = String(history.length).length;
+  for (const [index, line] of history.entries()) {
+    const { kind, text } = describeLine(line);
+    const prefix = `${String(index + 1).padStart(numberWidth)}  ${line.timestamp.slice(11, 19)}  ${kind}`;
+    const room = ctx.out.width - prefix.length - 2;
+    ctx.out.line(`${colors.dim(prefix)}${text && room > 8 ? `  ${truncate(text, room)}` : ""}`);
+  }
+}

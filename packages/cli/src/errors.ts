@@ -1,0 +1,110 @@
+/** Codes of every error the `skein` command reports. */
+export type CliErrorCode =
+  | "usage"
+  | "confirmation_required"
+  | "thread_ref_not_found"
+  | "home_not_found"
+  | "unhealthy_home";
+
+/** Process exit status: 1 = the command failed, 2 = it was called wrongly. */
+export type ExitCode = 1 | 2;
+
+/**
+ * Base class of every error the CLI raises itself. The message names the thing and says what to
+ * do; `exitCode` is what the process exits with.
+ */
+export abstract class CliError extends Error {
+  abstract readonly code: CliErrorCode;
+  abstract readonly exitCode: ExitCode;
+}
+
+/** The command line is malformed (bad option value, missing argument). Exit 2. */
+export class UsageError extends CliError {
+  override readonly name = "UsageError";
+  readonly code = "usage";
+  readonly exitCode = 2;
+  readonly detail: string;
+  constructor(detail: string, options?: ErrorOptions) {
+    super(`${detail} (see \`skein --help\`)`, options);
+    this.detail = detail;
+  }
+}
+
+/** A destructive command was called without its confirmation flag. Exit 2; nothing was touched. */
+export class ConfirmationRequiredError extends CliError {
+  override readonly name = "ConfirmationRequiredError";
+  readonly code = "confirmation_required";
+  readonly exitCode = 2;
+  readonly command: string;
+  readonly ref: string;
+  constructor(command: string, ref: string, options?: ErrorOptions) {
+    super(
+      `refusing to ${command} "${ref}" without --yes: it cannot be undone; run \`skein ${command} ${quoteArg(ref)} --yes\` to ${command} it`,
+      options,
+    );
+    this.command = command;
+    this.ref = ref;
+  }
+}
+
+/** No thread has the id or name the user gave. Exit 1. */
+export class ThreadRefNotFoundError extends CliError {
+  override readonly name = "ThreadRefNotFoundError";
+  readonly code = "thread_ref_not_found";
+  readonly exitCode = 1;
+  readonly ref: string;
+  readonly home: string;
+  readonly kind: "id" | "name";
+  constructor(kind: "id" | "name", ref: string, home: string, options?: ErrorOptions) {
+    super(
+      `no thread ${kind === "id" ? "with id" : "named"} "${ref}" in ${home}; run \`skein list\` (add --archived for archived threads) or \`skein search ${quoteArg(ref)}\` to find it`,
+      options,
+    );
+    this.kind = kind;
+    this.ref = ref;
+    this.home = home;
+  }
+}
+
+/** The home directory does not exist. Exit 1. */
+export class HomeNotFoundError extends CliError {
+  override readonly name = "HomeNotFoundError";
+  readonly code = "home_not_found";
+  readonly exitCode = 1;
+  readonly home: string;
+  constructor(home: string, options?: ErrorOptions) {
+    super(
+      `home ${home} does not exist; pass --home DIR or set SKEIN_HOME (or CODEX_HOME) to a Codex or Skein home`,
+      options,
+    );
+    this.home = home;
+  }
+}
+
+/** `skein doctor` found problems (already printed). Exit 1. */
+export class UnhealthyHomeError extends CliError {
+  override readonly name = "UnhealthyHomeError";
+  readonly code = "unhealthy_home";
+  readonly exitCode = 1;
+  readonly home: string;
+  readonly problems: number;
+  constructor(home: string, problems: number, options?: ErrorOptions) {
+    super(`${problems} problem${problems === 1 ? "" : "s"} found in ${home}; apply the listed fixes, then run \`skein doctor\` again`, options);
+    this.home = home;
+    this.problems = problems;
+  }
+}
+
+const CODES = new Set<string>(["usage", "confirmation_required", "thread_ref_not_found", "home_not_found", "unhealthy_home"]);
+
+/** True for any CliError, even one from another copy of this package. */
+export function isCliError(error: unknown): error is CliError {
+  if (error instanceof CliError) return true;
+  const code = error instanceof Error ? (error as unknown as { code?: unknown }).code : undefined;
+  return typeof code === "string" && CODES.has(code);
+}
+
+/** Quotes an argument for a shell command the user may copy, only when it needs it. */
+export function quoteArg(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,213 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { CommandContext } from "./context.js";
+import { debugTrace, describeError } from "./describe-error.js";
+import { resolveHome } from "./home.js";
+import { processOutput, type Output } from "./output.js";
+
+/** Options every command accepts. */
+interface CommonOptions {
+  home?: string;
+  debug?: boolean;
+}
+
+/** Where {@link run} writes and what environment it sees (tests pass their own). */
+export interface RunOptions {
+  out?: Output;
+  env?: Readonly<Record<string, string | undefined>>;
+  now?: () => number;
+}
+
+/** The CLI's version, from its package.json (read once, when the program is built). */
+export function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+/**
+ * Runs `skein` with `argv` (as `process.argv`: node, script, args...) and resolves to the exit
+ * code: 0 ok, 1 failure, 2 usage error. Never throws and never calls `process.exit`.
+ *
+ * Each command's module (and the store, SQLite, tables, progress bars) is imported only when
+ * that command runs, so `--help` and argument errors cost almost nothing.
+ */
+export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const out = options.out ?? processOutput(env);
+  const now = options.now ?? Date.now;
+  let home = resolveHome(undefined, env);
+  const context = (common: CommonOptions): CommandContext => {
+    home = resolveHome(common.home, env);
+    return { home, out, now };
+  };
+  const program = createProgram(context, out);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExitCode(error);
+    const report = describeError(error, home);
+    out.error(`${out.colors.red("error:")} ${report.message}`);
+    if (argv.includes("--debug") || env["SKEIN_DEBUG"] === "1") out.error(debugTrace(error));
+    return report.exitCode;
+  }
+}
+
+/** Help and version exit 0; every other parse failure is a usage error (2). */
+function commanderExitCode(error: CommanderError): number {
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+  return 2;
+}
+
+const positiveInt = (max: number) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+  return n;
+};
+
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  ...value.split(",").map((part) => part.trim()).filter(Boolean),
+];
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+}
+
+/** Builds the command tree. Actions import their implementation lazily. */
+export function createProgram(context: (common: CommonOptions) => CommandContext, out: Output): Command {
+  const program = new Command("skein")
+    .description("Browse, search and manage agent threads in a Codex-compatible home (JSONL rollouts + SQLite index).")
+    .version(cliVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => out.line(text.replace(/\n$/, "")),
+      writeErr: (text) => out.error(text.replace(/\n$/, "")),
+      outputError: (text, write) => write(out.colors.red(text)),
+    })
+    .showHelpAfterError("(run the command with --help for usage)")
+    .addHelpText(
+      "after",
+      `\nHome: --home DIR, else $SKEIN_HOME, else $CODEX_HOME, else ~/.codex.\nExit codes: 0 ok, 1 failure, 2 usage error.\n` +
+        examples("skein demo", "skein list", "skein show 'my thread' --items", "skein doctor"),
+    );
+
+  const command = (nameAndArgs: string, description: string): Command =>
+    program
+      .command(nameAndArgs)
+      .description(description)
+      .option("--home <dir>", "the home to work on (default: $SKEIN_HOME, $CODEX_HOME or ~/.codex)")
+      .option("--debug", "print stack traces on failure");
+
+  command("list", "list threads, most recently updated first")
+    .option("--archived", "list archived threads instead of active ones")
+    .option("--cwd <dir>", "only threads started in DIR (repeatable)", collect)
+    .option("--source <source>", "only threads from SOURCE: cli, vscode, exec, mcp, ... (repeatable; default: all)", collect)
+    .option("--provider <provider>", "only threads of this model provider (repeatable)", collect)
+    .addOption(new Option("--sort <key>", "sort key").choices(["created", "updated", "recency"]).default("updated"))
+    .option("--asc", "oldest first")
+    .option("--limit <n>", "threads per page (1-1000)", positiveInt(1000), 50)
+    .option("--cursor <cursor>", "continue a previous listing (same options) from its nextCursor")
+    .option("--all", "follow every page")
+    .option("--json", "print JSON: {items, nextCursor}")
+    .addHelpText("after", examples("skein list", "skein list --archived", "skein list --source exec --json", "skein list --cwd . --limit 10"))
+    .action(async (options) => {
+      const { listCommand } = await import("./commands/list.js");
+      await listCommand(context(options), options);
+    });
+
+  command("show", "show one thread; --items adds its full history")
+    .argument("<id|name>", "a thread id, or a name (the most recently updated thread with that name)")
+    .option("--items", "include the history (a paginated fork starts with its parent's prefix)")
+    .option("--json", "print JSON")
+    .addHelpText("after", examples("skein show 019a2c4e-0000-7000-8000-000000000000", "skein show 'release notes' --items", "skein show my-thread --items --json"))
+    .action(async (ref: string, options) => {
+      const { showCommand } = await import("./commands/show.js");
+      await showCommand(context(options), ref, options);
+    });
+
+  command("search", "find threads whose text matches TERM, with a snippet")
+    .argument("<term>", "text to look for")
+    .option("--archived", "search archived threads instead")
+    .option("--limit <n>", "matches to show (1-1000)", positiveInt(1000), 50)
+    .option("--json", "print JSON: {items: [{...thread, snippet}], nextCursor}")
+    .addHelpText("after", examples("skein search 'flaky test'", "skein search migration --json"))
+    .action(async (term: string, options) => {
+      const { searchCommand } = await import("./commands/search.js");
+      await searchCommand(context(options), term, options);
+    });
+
+  command("rename", "set a thread's name (an empty name clears it)")
+    .argument("<id|name>", "the thread")
+    .argument("<new-name>", "its new name")
+    .addHelpText("after", examples("skein rename 019a2c4e-0000-7000-8000-000000000000 'release notes'", "skein rename 'release notes' 'release 1.2 notes'"))
+    .action(async (ref: string, newName: string, options) => {
+      const { renameCommand } = await import("./commands/rename.js");
+      await renameCommand(context(options), ref, newName);
+    });
+
+  command("archive", "move a thread to archived_sessions/")
+    .argument("<id|name>", "the thread")
+    .addHelpText("after", examples("skein archive 'old experiment'"))
+    .action(async (ref: string, options) => {
+      const { archiveCommand } = await import("./commands/archive.js");
+      await archiveCommand(context(options), ref);
+    });
+
+  command("unarchive", "move an archived thread back to sessions/")
+    .argument("<id|name>", "the thread")
+    .addHelpText("after", examples("skein unarchive 'old experiment'"))
+    .action(async (ref: string, options) => {
+      const { unarchiveCommand } = await import("./commands/archive.js");
+      await unarchiveCommand(context(options), ref);
+    });
+
+  command("delete", "delete a thread's history and metadata for good (needs --yes)")
+    .argument("<id|name>", "the thread")
+    .option("-y, --yes", "really delete")
+    .addHelpText("after", examples("skein delete 'scratch' --yes"))
+    .action(async (ref: string, options) => {
+      const { deleteCommand } = await import("./commands/delete.js");
+      await deleteCommand(context(options), ref, options);
+    });
+
+  command("fork", "copy a thread's history into a new thread and print the new id")
+    .argument("<id|name>", "the thread to fork")
+    .option("--name <name>", "name of the new thread")
+    .addHelpText("after", examples("skein fork 'release notes' --name 'release notes, take 2'", "id=$(skein fork my-thread)"))
+    .action(async (ref: string, options) => {
+      const { forkCommand } = await import("./commands/fork.js");
+      await forkCommand(context(options), ref, options);
+    });
+
+  command("reindex", "bring the index up to date with the rollout files")
+    .option("--full", "re-read every file, not only changed ones")
+    .addHelpText("after", examples("skein reindex", "skein reindex --full --home ./copy-of-codex-home"))
+    .action(async (options) => {
+      const { reindexCommand } = await import("./commands/reindex.js");
+      await reindexCommand(context(options), options);
+    });
+
+  command("doctor", "check the home: index vs files, torn tails, unreadable lines, locks, DB health")
+    .option("--json", "print the report as JSON")
+    .addHelpText("after", `${examples("skein doctor", "skein doctor --json")}\nExits 1 when something is wrong; each problem comes with its fix.\n`)
+    .action(async (options) => {
+      const { doctorCommand } = await import("./commands/doctor.js");
+      await doctorCommand(context(options), options);
+    });
+
+  program
+    .command("demo")
+    .description("run a scripted two-turn agent session with a tool, resume it, fork it, rename it, list")
+    .option("--home <dir>", "home to use (default: a fresh temporary directory)")
+    .option("--debug", "print stack traces on failure")
+    .addHelpText("after", examples("skein demo", "skein demo --home /tmp/skein-demo && skein list --home /tmp/skein-demo"))
+    .action(async (options: CommonOptions) => {
+      const { demoCommand } = await import("./commands/demo.js");
+      const ctx = context(options);
+      await demoCommand({ out: ctx.out, now: ctx.now, home: options.home === undefined ? undefined : ctx.home });
+    });
+
+  return program;
+}
