@@ -1,1 +1,24 @@
-export {};
+export { StateDb, META_LAST_FULL_REINDEX_AT, type StateDbOptions, type OpenOrRecoverResult } from "./state-db.js";
+export type { ConnectionOptions } from "./internal/open-connection.js";
+export type { RecoveredDb } from "./internal/recover.js";
+export type { MarkArchivedParams, MarkUnarchivedParams } from "./internal/threads.js";
+export { ThreadRow, ThreadRowInput } from "./thread-row.js";
+export { ListThreadsParams, ThreadSortKey, type ThreadPage } from "./list-threads.js";
+export { SearchThreadsParams, ftsQueryOf, type ThreadSearchHit, type ThreadSearchPage } from "./search-threads.js";
+export { IndexedFile, IndexedFileInput, IndexedFileStatus } from "./indexed-file.js";
+export type { Lease } from "./lease.js";
+export { loadMigrations, DEFAULT_MIGRATIONS_DIR, type Migration } from "./migrations/load-migrations.js";
+export { migrate, MIGRATIONS_TABLE, type MigrationReport } from "./migrations/migrate.js";
+export {
+  StateError,
+  MigrationChecksumError,
+  MigrationOrderError,
+  MigrationNameError,
+  MigrationFailedError,
+  InvalidCursorError,
+  InvalidArgumentError,
+  StateDbCorruptError,
+  StateDbClosedError,
+  isStateError,
+  type StateErrorCode,
+} from "./errors.js";

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { statement, type Connection } from "./internal/connection.js";
+
+/** How indexing a file ended: fully indexed, indexed up to `byteOffset`, or failed (`error`). */
+export const IndexedFileStatus = z.enum(["indexed", "partial", "failed"]);
+export type IndexedFileStatus = z.infer<typeof IndexedFileStatus>;
+
+/**
+ * What the backfill last indexed from one rollout file. A reindex compares `size` and
+ * `mtimeMs` with the file on disk and skips unchanged files; `byteOffset` is where the
+ * indexed prefix ends, so an append-only file can be read from there.
+ */
+export const IndexedFile = z.strictObject({
+  path: z.string().min(1),
+  threadId: z.string().optional(),
+  size: z.number().int().nonnegative(),
+  mtimeMs: z.number().int().nonnegative(),
+  byteOffset: z.number().int().nonnegative(),
+  indexedAtMs: z.number().int().nonnegative(),
+  status: IndexedFileStatus,
+  error: z.string().optional(),
+});
+export type IndexedFile = z.infer<typeof IndexedFile>;
+
+/** What `recordIndexedFiles` takes: `indexedAtMs` defaults to now. */
+export const IndexedFileInput = IndexedFile.extend({ indexedAtMs: IndexedFile.shape.indexedAtMs.optional() });
+export type IndexedFileInput = z.infer<typeof IndexedFileInput>;
+
+interface SqlIndexedFile {
+  path: string;
+  thread_id: string | null;
+  size: number;
+  mtime_ms: number;
+  byte_offset: number;
+  indexed_at_ms: number;
+  status: string;
+  error: string | null;
+}
+
+const COLUMNS = "path, thread_id, size, mtime_ms, byte_offset, indexed_at_ms, status, error";
+
+function fromSql(r: SqlIndexedFile): IndexedFile {
+  const file: IndexedFile = {
+    path: r.path,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    byteOffset: r.byte_offset,
+    indexedAtMs: r.indexed_at_ms,
+    status: r.status as IndexedFileStatus,
+  };
+  if (r.thread_id !== null) file.threadId = r.thread_id;
+  if (r.error !== null) file.error = r.error;
+  return file;
+}
+
+/** The record for `path`, or undefined. */
+export function getIndexedFile(conn: Connection, path: string): IndexedFile | undefined {
+  const r = statement(conn, `SELECT ${COLUMNS} FROM indexed_files WHERE path = ?`).get(path) as SqlIndexedFile | undefined;
+  return r && fromSql(r);
+}
+
+/** Every record, by path. */
+export function listIndexedFiles(conn: Connection): IndexedFile[] {
+  return (statement(conn, `SELECT ${COLUMNS} FROM indexed_files ORDER BY path`).all() as SqlIndexedFile[]).map(fromSql);
+}
+
+/** Inserts or replaces records in one transaction. */
+export function recordIndexedFiles(conn: Connection, records: readonly IndexedFileInput[], now: number): void {
+  const insert = statement(
+    conn,
+    `INSERT OR REPLACE INTO indexed_files (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  conn.db
+    .transaction(() => {
+      for (const f of records) {
+        insert.run(f.path, f.threadId ?? null, f.size, f.mtimeMs, f.byteOffset, f.indexedAtMs ?? now, f.status, f.error ?? null);
+      }
+    })
+    .immediate();
+}
+
+/** Removes the record for `path`; true when there was one. */
+export function forgetIndexedFile(conn: Connection, path: string): boolean {
+  return statement(conn, "DELETE FROM indexed_files WHERE path = ?").run(path).changes > 0;
+}
