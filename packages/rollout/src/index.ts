@@ -55,3 +55,29 @@ export {
   isRolloutError,
   type RolloutErrorCode,
 } from "./errors.js";
+export {
+  readHeadSummary,
+  resolveLineagePreview,
+  HEAD_MIN_RECORDS,
+  HEAD_MAX_RECORDS,
+  type HeadSummary,
+} from "./head-summary.js";
+export {
+  extractThreadMetadata,
+  extractThreadMetadataSync,
+  extractThreadMetadataIncremental,
+  extractThreadMetadataIncrementalSync,
+  type ExtractedThreadMetadata,
+  type ExtractThreadMetadataOptions,
+} from "./extract-metadata.js";
+export {
+  SESSION_INDEX_FILE,
+  appendSessionName,
+  readSessionIndex,
+  readSessionNames,
+  findThreadIdsByName,
+  removeSessionNameEntries,
+  type SessionIndexEntry,
+  type SessionIndex,
+  type AppendSessionNameParams,
+} from "./session-index.js";

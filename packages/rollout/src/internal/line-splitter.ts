@@ -75,11 +75,11 @@ export async function* readLines(handle: FileHandle, start: number, end: number)
 }
 
 /** Synchronous twin of {@link readLines} for hot batch paths (reindex), where async hops dominate. */
-export function* readLinesSync(fd: number, start: number, end: number): Generator<RawLine> {
+export function* readLinesSync(fd: number, start: number, end: number, chunkSize = CHUNK_SIZE): Generator<RawLine> {
   const splitter = new LineSplitter(start);
   let pos = start;
   while (pos < end) {
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, end - pos));
+    const chunk = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
     const bytesRead = readSync(fd, chunk, 0, chunk.length, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
