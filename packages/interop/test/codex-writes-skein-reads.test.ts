@@ -25,6 +25,15 @@ describe("Codex writes, Skein reads", () => {
     await codex?.close();
   });
 
+  async function codexSearch(term: string, archived: boolean): Promise<string[]> {
+    const app = await codex.appServer();
+    try {
+      return (await app.listThreads({ searchTerm: term, archived })).map((t) => t.id);
+    } finally {
+      await app.close();
+    }
+  }
+
   describe("Codex's own answers (the reference)", () => {
     it("lists every surviving thread once; the archived one only with archived: true", () => {
       const active = truth.listed.map((t) => t.id).sort();
@@ -136,10 +145,15 @@ describe("Codex writes, Skein reads", () => {
       });
     });
 
-    it("finds a thread by its name", async () => {
+    // Codex's searchTerm matches names and first user messages; these terms occur nowhere else,
+    // so Skein's search (which also reads later messages) must find exactly the same threads.
+    it.each(["say hi", "renamed", "archived", "mock_lookup"])("searches %j like Codex's thread/list searchTerm", async (term) => {
       await using store = await openSkeinStore(codex.codexHome);
-      const page = await store.searchThreads({ searchTerm: "renamed" });
-      expect(page.items.map((hit) => hit.thread.threadId)).toContain(ids.plain);
+      for (const archived of [false, true]) {
+        const page = await store.searchThreads({ searchTerm: term, archived, pageSize: 100 });
+        const codexHits = await codexSearch(term, archived);
+        expect({ archived, hits: page.items.map((hit) => hit.thread.threadId).sort() }).toEqual({ archived, hits: codexHits.sort() });
+      }
     });
   });
 });

@@ -50,3 +50,38 @@ export async function writeSkeinThread(spec: SkeinThreadSpec): Promise<string> {
   await recorder.shutdown();
   return threadId;
 }
+
+/**
+ * Appends one turn to an existing thread with Skein's recorder in resume mode, in the event
+ * form the file's history mode uses (`item_completed` for paginated, `user_message` /
+ * `agent_message` for legacy), framed by `task_started`/`task_complete` like a Codex turn.
+ *
+ * Interim writer, like {@link writeSkeinThread}: to be replaced by a `ThreadManager` resume.
+ */
+export async function appendSkeinTurn(path: string, turn: SkeinTurn): Promise<void> {
+  const recorder = await RolloutRecorder.resume({ path });
+  const threadId = recorder.threadId;
+  const turnId = newThreadId();
+  const paginated = await isPaginated(path);
+  const now = Date.now();
+  const userEvent = paginated
+    ? { type: "item_completed", thread_id: threadId, turn_id: turnId, item: { type: "UserMessage", id: newThreadId(), content: [{ type: "text", text: turn.user, text_elements: [] }] }, completed_at_ms: now }
+    : { type: "user_message", message: turn.user, images: [] };
+  const agentEvent = paginated
+    ? { type: "item_completed", thread_id: threadId, turn_id: turnId, item: { type: "AgentMessage", id: `msg_${newThreadId()}`, content: [{ type: "Text", text: turn.agent }] }, completed_at_ms: now }
+    : { type: "agent_message", message: turn.agent };
+  recorder.record([
+    { type: "event_msg", payload: { type: "task_started", turn_id: turnId, started_at: Math.floor(now / 1000) } },
+    { type: "response_item", payload: { type: "message", role: "user", content: [{ type: "input_text", text: turn.user }] } },
+    { type: "event_msg", payload: userEvent },
+    { type: "response_item", payload: { type: "message", role: "assistant", content: [{ type: "output_text", text: turn.agent }] } },
+    { type: "event_msg", payload: agentEvent },
+    { type: "event_msg", payload: { type: "task_complete", turn_id: turnId, last_agent_message: turn.agent } },
+  ]);
+  await recorder.shutdown();
+}
+
+async function isPaginated(path: string): Promise<boolean> {
+  const { readRollout } = await import("@skein/rollout");
+  return (await readRollout(path, { end: 64 * 1024 })).meta?.history_mode === "paginated";
+}
