@@ -97,6 +97,21 @@ export class StateDb {
     return this.#conn.migrationReport;
   }
 
+  /**
+   * The connection's effective settings, for diagnostics (`skein doctor`) and tests.
+   * `synchronous`: 1 = NORMAL, 2 = FULL. `autoVacuum`: 0 = none, 1 = full, 2 = incremental.
+   */
+  settings(): { journalMode: string; synchronous: number; busyTimeoutMs: number; foreignKeys: boolean; autoVacuum: number } {
+    const db = this.#live().db;
+    return {
+      journalMode: db.pragma("journal_mode", { simple: true }) as string,
+      synchronous: db.pragma("synchronous", { simple: true }) as number,
+      busyTimeoutMs: db.pragma("busy_timeout", { simple: true }) as number,
+      foreignKeys: db.pragma("foreign_keys", { simple: true }) === 1,
+      autoVacuum: db.pragma("auto_vacuum", { simple: true }) as number,
+    };
+  }
+
   /** True once {@link close} was called on this handle. */
   get closed(): boolean {
     return this.#closed;
