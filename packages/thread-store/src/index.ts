@@ -47,3 +47,17 @@ export {
   DEFAULT_ORIGINATOR,
   DEFAULT_CLI_VERSION,
 } from "./history/index.js";
+export {
+  LocalThreadStore,
+  type LocalThreadStoreOptions,
+  type LocalIndexMode,
+  type CatchUpMode,
+  type ReindexOptions,
+  type ReindexProgress,
+  type ReindexProblem,
+  type ReindexReport,
+  type HomeProblemKind,
+  type HomeProblem,
+  type HomeCheckReport,
+  type WriterLockHolder,
+} from "./local/index.js";
