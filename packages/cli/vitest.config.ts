@@ -2,5 +2,12 @@ import { defineProject } from "vitest/config";
 
 export default defineProject({
   ssr: { resolve: { conditions: ["@skein/source", "module", "node", "development|production"] } },
-  test: { name: "cli", environment: "node", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
+  test: {
+    name: "cli",
+    environment: "node",
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
 });

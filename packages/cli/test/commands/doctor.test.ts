@@ -1,0 +1,65 @@
+import { readFileSync, truncateSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
+import { threadsOnDisk } from "../helpers/codex-home.js";
+import { useHomes } from "../helpers/fixture-home.js";
+import { runCli } from "../helpers/run-cli.js";
+
+interface DoctorJson {
+  home: string;
+  ok: boolean;
+  problems: { kind: string; path?: string; detail: string; fix: string }[];
+}
+
+/** Cuts the file in the middle of its last line, as a crash during a write would. */
+function tearLastLine(path: string): void {
+  const text = readFileSync(path, "utf8");
+  const lastLineStart = text.lastIndexOf("\n", text.length - 2) + 1;
+  truncateSync(path, Buffer.byteLength(text.slice(0, lastLineStart + 20)));
+}
+
+describe.skipIf(fixturesSkipReason())("skein doctor", () => {
+  const homes = useHomes();
+
+  it("exits 0 on a healthy, indexed home", async () => {
+    const home = homes.codex("codexhome2");
+    await runCli(["reindex", "--home", home]);
+    const result = await runCli(["doctor", "--home", home]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain("✓ no problems found");
+  });
+
+  it("reports a torn tail with its fix and exits 1", async () => {
+    const home = homes.codex("codexhome2");
+    await runCli(["reindex", "--home", home]);
+    const file = threadsOnDisk(home).find((t) => t.id === codexFixtureIds(2)["T_P"])!;
+    tearLastLine(file.path);
+    const result = await runCli(["doctor", "--home", home]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ torn_tail ${file.path}: `);
+    expect(result.stdout).toMatch(/^ {4}fix: \S.*$/m);
+    expect(result.stderr).toMatch(/^error: \d+ problems? found in .*; apply the listed fixes, then run `skein doctor` again$/m);
+  });
+
+  it("--json carries each problem with its kind, path and fix", async () => {
+    const home = homes.codex("codexhome2");
+    await runCli(["reindex", "--home", home]);
+    const file = threadsOnDisk(home).find((t) => t.id === codexFixtureIds(2)["T_P"])!;
+    tearLastLine(file.path);
+    const result = await runCli(["doctor", "--json", "--home", home]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as DoctorJson;
+    expect(report.ok).toBe(false);
+    const torn = report.problems.find((p) => p.kind === "torn_tail");
+    expect(torn).toMatchObject({ path: file.path });
+    expect(torn!.fix.length).toBeGreaterThan(0);
+  });
+
+  it("reports rollouts the index does not know yet", async () => {
+    const home = homes.codex("codexhome2");
+    const result = await runCli(["doctor", "--json", "--home", home]);
+    const report = JSON.parse(result.stdout) as DoctorJson;
+    expect(result.code).toBe(1);
+    expect(report.problems.some((p) => p.kind === "unindexed_file")).toBe(true);
+  });
+});
