@@ -45,7 +45,10 @@ export function readThreadContract(harness: ThreadStoreHarness): void {
       const history = read.history ?? [];
       expect(history.map((l) => l.type)).toEqual(["session_meta", ...userTurn("one").map((i) => i.type), ...userTurn("two").map((i) => i.type)]);
       expect(history.every((l) => !Number.isNaN(Date.parse(l.timestamp)))).toBe(true);
-      const messages = history.flatMap((l) => (l.type === "event_msg" && l.payload.type === "user_message" ? [l.payload["message"]] : []));
+      const messages = history.flatMap((l) => {
+        const payload = l.payload as { type?: unknown; message?: unknown };
+        return l.type === "event_msg" && payload.type === "user_message" ? [payload.message] : [];
+      });
       expect(messages).toEqual(["one", "two"]);
     });
 
