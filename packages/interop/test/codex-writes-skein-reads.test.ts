@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CodexRunner } from "../src/index.js";
 import { buildCodexScenario, LOOKUP_TOOL, SCENARIO_NAMES, type CodexScenarioIds } from "./support/codex-home-scenario.js";
 import { byId, codexConversation, collectCodexTruth, rolloutConversation, type CodexTruth } from "./support/views.js";
+import { cliSkipReason, skeinJson } from "./support/skein-cli.js";
 import { openSkeinStore, skeinThreadViews, storeSkipReason } from "./support/skein-store.js";
+
+interface CliThread {
+  id: string;
+  name: string | null;
+  archived: boolean;
+  forkedFromId: string | null;
+}
 
 // Issue 7, part 1: the real Codex builds a home; Skein must see exactly what Codex sees.
 describe("Codex writes, Skein reads", () => {
@@ -154,6 +162,40 @@ describe("Codex writes, Skein reads", () => {
         const codexHits = await codexSearch(term, archived);
         expect({ archived, hits: page.items.map((hit) => hit.thread.threadId).sort() }).toEqual({ archived, hits: codexHits.sort() });
       }
+    });
+  });
+
+  describe.skipIf(cliSkipReason)("the skein CLI (packages/cli/dist/bin.js)", () => {
+    it("lists the same threads with the same names, archived flags and fork parents", async () => {
+      const active = await skeinJson<{ items: CliThread[] }>(codex.codexHome, ["list", "--all", "--json"]);
+      const archived = await skeinJson<{ items: CliThread[] }>(codex.codexHome, ["list", "--archived", "--all", "--json"]);
+      const views = [...active.items, ...archived.items].map((t) => ({
+        id: t.id,
+        name: t.name ?? undefined,
+        archived: t.archived,
+        forkedFromId: t.forkedFromId ?? undefined,
+      }));
+      expect(byId(views)).toEqual(byId(truth.threads.values()));
+    });
+
+    it("shows a paginated fork with its items: the parent's prefix, then its own turn", async () => {
+      const shown = await skeinJson<{ id: string; items: Array<{ type: string; payload?: unknown }> }>(codex.codexHome, [
+        "show",
+        ids.fork,
+        "--items",
+        "--json",
+      ]);
+      expect(rolloutConversation(shown.items)).toEqual(codexConversation(truth.reads.get(ids.fork)!));
+    });
+
+    it("resolves a thread by its last name like codex exec resume does", async () => {
+      const shown = await skeinJson<{ id: string }>(codex.codexHome, ["show", SCENARIO_NAMES.plain, "--json"]);
+      expect(shown.id).toBe(ids.plain);
+    });
+
+    it("searches like Codex's thread/list searchTerm", async () => {
+      const found = await skeinJson<{ items: Array<{ id: string }> }>(codex.codexHome, ["search", "say hi", "--json"]);
+      expect(found.items.map((t) => t.id).sort()).toEqual((await codexSearch("say hi", false)).sort());
     });
   });
 });

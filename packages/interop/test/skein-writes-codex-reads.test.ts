@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CodexRunner, inputMessages, offeredToolNames } from "../src/index.js";
 import { LOOKUP_TOOL } from "./support/codex-home-scenario.js";
 import { writeSkeinThread } from "./support/skein-writer.js";
+import { openSkeinStore } from "./support/skein-store.js";
 
 const SKEIN_PROVIDER = "skein-mock";
 const SKEIN_TURNS = [
@@ -66,5 +67,41 @@ describe("Skein writes, Codex reads", () => {
       { threadId, tool: LOOKUP_TOOL.name, arguments: { key: "alpha" } },
     ]);
     expect(turn.status).toBe("completed");
+  });
+
+  it("codex exec resume <name> finds a thread by the name Skein gave it (the last of two)", async () => {
+    const threadId = await writeSkeinThread({ home: codex.codexHome, cwd: codex.workDir, provider: SKEIN_PROVIDER, turns: SKEIN_TURNS });
+    {
+      await using store = await openSkeinStore(codex.codexHome);
+      await store.updateThreadMetadata({ threadId, patch: { name: "skein first name" } });
+      await store.updateThreadMetadata({ threadId, patch: { name: "Skein named thread" } });
+    }
+    const result = await codex.execResume("Skein named thread", "resumed by name");
+    expect(result.threadId).toBe(threadId);
+    expect(conversationOf(codex.mock.requestsFor(threadId).at(-1)!.body).slice(0, 2)).toEqual([
+      "user: skein question one",
+      "assistant: skein answer one",
+    ]);
+  });
+
+  it("Codex lists a thread Skein archived as archived, with Skein's name, and codex unarchive restores it", async () => {
+    const threadId = await writeSkeinThread({ home: codex.codexHome, cwd: codex.workDir, provider: SKEIN_PROVIDER, turns: SKEIN_TURNS });
+    {
+      await using store = await openSkeinStore(codex.codexHome);
+      await store.updateThreadMetadata({ threadId, patch: { name: "archived by skein" } });
+      await store.archiveThread({ threadId });
+    }
+    const app = await codex.appServer();
+    const archived = await app.listThreads({ archived: true });
+    const active = await app.listThreads();
+    await app.close();
+    expect(archived.filter((t) => t.id === threadId).map((t) => t.name)).toEqual(["archived by skein"]);
+    expect(active.map((t) => t.id)).not.toContain(threadId);
+
+    // Codex names a named thread by its name in this message: "Unarchived session <name> (<id>)."
+    expect(await codex.unarchive(threadId)).toBe(`Unarchived session archived by skein (${threadId}).`);
+    await using store = await openSkeinStore(codex.codexHome);
+    const record = await store.readThread({ threadId });
+    expect({ archived: record.archived, name: record.name }).toEqual({ archived: false, name: "archived by skein" });
   });
 });

@@ -1,21 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as threadStore from "@skein/thread-store";
-import { isThreadStoreError, type ThreadStore } from "@skein/thread-store";
+import { LocalThreadStore, isThreadStoreError, type ThreadStore } from "@skein/thread-store";
 import type { ThreadView } from "./views.js";
 
-/**
- * `LocalThreadStore`, looked up at run time: it is written in parallel with this package and
- * not exported yet everywhere this suite runs. Switch to a plain import once it is.
- */
-const LocalThreadStore = (threadStore as Record<string, unknown>)["LocalThreadStore"] as
-  | { open(options: { home: string }): Promise<ThreadStore> }
-  | undefined;
-
 /** A LocalThreadStore over a Codex home that is closed by `await using`. */
-export async function openSkeinStore(home: string): Promise<ThreadStore & AsyncDisposable> {
-  const store = await LocalThreadStore!.open({ home });
+export async function openSkeinStore(home: string): Promise<LocalThreadStore & AsyncDisposable> {
+  const store = await LocalThreadStore.open({ home });
   return Object.assign(store, { [Symbol.asyncDispose]: () => store.close() });
 }
 
@@ -36,14 +27,11 @@ export async function skeinThreadViews(store: ThreadStore): Promise<ThreadView[]
 }
 
 /**
- * Why the LocalThreadStore tests cannot run yet, or false. Until its read path exists,
- * LocalThreadStore is missing or rejects with UnsupportedOperationError; the tests are then
- * skipped with that reason printed. Any other failure is not a reason: the tests run and fail.
+ * Why the LocalThreadStore tests cannot run, or false: a store that rejects listing with
+ * UnsupportedOperationError (a build without the local read path). Any other failure is not a
+ * reason: the tests run and fail.
  */
 export const storeSkipReason: string | false = await (async () => {
-  if (typeof LocalThreadStore?.open !== "function") {
-    return skip("@skein/thread-store does not export LocalThreadStore yet");
-  }
   const dir = mkdtempSync(join(tmpdir(), "skein-probe-"));
   try {
     const store = await LocalThreadStore.open({ home: dir });
