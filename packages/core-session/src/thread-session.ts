@@ -1,0 +1,280 @@
+import { type DynamicToolSpec, type RolloutItem, type ThreadId, type ThreadMetadataPatch, newThreadId } from "@skein/protocol";
+import { isPersistedRolloutItem } from "@skein/rollout";
+import type { ThreadRecord } from "@skein/thread-store";
+import { type DynamicToolsMode, dynamicToolsRecord, mergeDynamicTools, normalizeDynamicTools, sameDynamicTools } from "./dynamic-tools.js";
+import { MetadataUpdateError, ModelCallError, TurnLimitExceededError } from "./errors.js";
+import type { LiveThread, LiveThreadUpdateOptions } from "./live-thread.js";
+import type { ModelClient, ModelUsage } from "./model-client.js";
+import { type ModelRequest, buildModelRequest } from "./model-request.js";
+import { type WireTokenUsage, addUsage, assistantText, event, lastTokenTotals, response, tokenCount, turnOpening } from "./turn-items.js";
+
+/** Runs a dynamic tool: gets the parsed arguments, returns the text the model sees. */
+export type ToolHandler = (args: unknown) => Promise<string>;
+
+/** Dynamic tool handlers by tool name. */
+export type ToolHandlers = Readonly<Record<string, ToolHandler>>;
+
+/** What a {@link ThreadSession} is made of. Built by `ThreadManager`. */
+export interface ThreadSessionInit {
+  live: LiveThread;
+  /** The history so far (loaded, copied for a fork, or empty), oldest first. */
+  history: readonly Pick<RolloutItem, "type" | "payload">[];
+  dynamicTools: readonly DynamicToolSpec[];
+  baseInstructions?: string;
+  model: string;
+  cwd: string;
+  approvalPolicy?: string;
+  sandboxPolicy?: unknown;
+  toolHandlers?: ToolHandlers;
+  /** True when the tool set differs from the one recorded in the history. */
+  toolsChanged?: boolean;
+  now?: () => number;
+  /** Called once the session is shut down or discarded. */
+  onClosed?: (session: ThreadSession) => void;
+}
+
+/** Parameters of {@link ThreadSession.runTurn}. */
+export interface RunTurnParams {
+  userText: string;
+  model: ModelClient;
+  /** Overrides the session's handlers for this turn. */
+  toolHandlers?: ToolHandlers;
+  turnId?: string;
+  /** Model calls allowed in one turn (tool round trips). Default 16. */
+  maxModelCalls?: number;
+}
+
+/** The outcome of a turn. */
+export interface TurnResult {
+  turnId: string;
+  lastAgentMessage: string | null;
+  modelCalls: number;
+  /** Thread totals after the turn, when the model reported usage. */
+  totalTokenUsage?: WireTokenUsage;
+  /** A metadata update that failed during the turn (history was kept; the patch stays pending). */
+  metadataError?: MetadataUpdateError;
+}
+
+/**
+ * A loaded thread: its live writer, the in-memory view of its history, its dynamic tools and
+ * base instructions. Appends go through the `LiveThread` (ordering and metadata guarantees);
+ * the view feeds {@link ThreadSession.nextModelRequest} without re-reading the store.
+ */
+export class ThreadSession {
+  readonly threadId: ThreadId;
+  readonly live: LiveThread;
+  readonly baseInstructions: string | undefined;
+  readonly model: string;
+  readonly cwd: string;
+  readonly #history: Pick<RolloutItem, "type" | "payload">[];
+  readonly #init: ThreadSessionInit;
+  #tools: DynamicToolSpec[];
+  #toolsChanged: boolean;
+  #handlers: ToolHandlers;
+  #totals: WireTokenUsage | undefined;
+
+  constructor(init: ThreadSessionInit) {
+    this.live = init.live;
+    this.threadId = init.live.threadId;
+    this.baseInstructions = init.baseInstructions;
+    this.model = init.model;
+    this.cwd = init.cwd;
+    this.#history = [...init.history];
+    this.#tools = [...init.dynamicTools];
+    this.#toolsChanged = init.toolsChanged ?? false;
+    this.#handlers = { ...init.toolHandlers };
+    this.#totals = lastTokenTotals(init.history);
+    this.#init = init;
+  }
+
+  /** The session's dynamic tools, in the order the model sees them. */
+  get dynamicTools(): readonly DynamicToolSpec[] {
+    return this.#tools;
+  }
+
+  /** The history as this session knows it (loaded plus appended), oldest first. */
+  get history(): readonly Pick<RolloutItem, "type" | "payload">[] {
+    return this.#history;
+  }
+
+  /** True after shutdown or discard. */
+  get closed(): boolean {
+    return this.live.closed;
+  }
+
+  /** The request the next model call would send: instructions, history and tools. */
+  nextModelRequest(): ModelRequest {
+    return buildModelRequest({
+      history: this.#history,
+      model: this.model,
+      ...(this.baseInstructions !== undefined && { baseInstructions: this.baseInstructions }),
+      dynamicTools: this.#tools,
+    });
+  }
+
+  /**
+   * Adds or replaces tools (see `mergeDynamicTools`). A change is recorded in the history as a
+   * `session_meta` copy right after the next append, so a later resume restores it.
+   */
+  defineDynamicTools(tools: readonly unknown[], mode: DynamicToolsMode = "merge", handlers?: ToolHandlers): void {
+    const merged = mergeDynamicTools(this.#tools, normalizeDynamicTools(tools), mode);
+    if (!sameDynamicTools(merged, this.#tools)) {
+      this.#tools = merged;
+      this.#toolsChanged = true;
+    }
+    if (handlers) this.#handlers = { ...this.#handlers, ...handlers };
+  }
+
+  /**
+   * Appends records through the live thread and mirrors the persisted ones. A recorded tool
+   * change follows the first append after it. A {@link MetadataUpdateError} means the history
+   * was kept (and is mirrored).
+   */
+  async appendItems(items: readonly RolloutItem[]): Promise<void> {
+    try {
+      await this.live.appendItems(items);
+    } catch (error) {
+      if (!(error instanceof MetadataUpdateError)) throw error;
+      this.#mirror(items);
+      throw error;
+    }
+    this.#mirror(items);
+    if (this.#toolsChanged) await this.#recordTools();
+  }
+
+  /**
+   * Records one legacy, Codex-compatible user turn: `task_started`, `turn_context`, the user
+   * input and `user_message`, then each model response (assistant message + `agent_message`,
+   * or function calls answered by the session's tool handlers and sent back), `token_count`
+   * when usage is known, and `task_complete`. A failing model call records `turn_aborted` and
+   * throws {@link ModelCallError}. Metadata failures do not stop the turn (see `TurnResult`).
+   */
+  async runTurn(params: RunTurnParams): Promise<TurnResult> {
+    const turnId = params.turnId ?? newThreadId();
+    const handlers = { ...this.#handlers, ...params.toolHandlers };
+    const maxCalls = params.maxModelCalls ?? 16;
+    const now = this.#init.now ?? Date.now;
+    const result: TurnResult = { turnId, lastAgentMessage: null, modelCalls: 0 };
+    const settings = {
+      turnId,
+      cwd: this.cwd,
+      model: this.model,
+      approvalPolicy: this.#init.approvalPolicy ?? "never",
+      sandboxPolicy: this.#init.sandboxPolicy ?? { type: "read-only" },
+    };
+    await this.#record(turnOpening(settings, params.userText, now()), result);
+    for (;;) {
+      if (result.modelCalls >= maxCalls) {
+        await this.#record([event({ type: "turn_aborted", turn_id: turnId, reason: "interrupted" })], result);
+        throw new TurnLimitExceededError(turnId, maxCalls);
+      }
+      const request = this.nextModelRequest();
+      result.modelCalls++;
+      let reply: Awaited<ReturnType<ModelClient["respond"]>>;
+      try {
+        reply = await params.model.respond(request);
+      } catch (error) {
+        await this.#record([event({ type: "turn_aborted", turn_id: turnId, reason: "interrupted" })], result);
+        throw new ModelCallError(turnId, { cause: error });
+      }
+      const calls = await this.#recordResponse(reply.output, reply.usage, result);
+      if (calls.length === 0) break;
+      const outputs = await Promise.all(calls.map((call) => runTool(call, handlers)));
+      await this.#record(outputs.map((output, i) => response({ type: "function_call_output", call_id: calls[i]!.call_id, output })), result);
+    }
+    await this.#record([event({ type: "task_complete", turn_id: turnId, last_agent_message: result.lastAgentMessage })], result);
+    if (this.#totals) result.totalTokenUsage = this.#totals;
+    return result;
+  }
+
+  /** Sends an explicit metadata patch, ordered after this session's appends. */
+  updateMetadata(patch: ThreadMetadataPatch, options?: LiveThreadUpdateOptions): Promise<ThreadRecord> {
+    return this.live.updateMetadata(patch, options);
+  }
+
+  /** Flushes history, then pending metadata. */
+  flush(): Promise<void> {
+    return this.live.flush();
+  }
+
+  /** Flushes and releases the writer; the session is unloaded. Idempotent. */
+  async shutdown(): Promise<void> {
+    try {
+      await this.live.shutdown();
+    } finally {
+      if (this.live.closed) this.#init.onClosed?.(this);
+    }
+  }
+
+  /** Releases the writer without flushing queued items; the session is unloaded. */
+  async discard(): Promise<void> {
+    try {
+      await this.live.discard();
+    } finally {
+      this.#init.onClosed?.(this);
+    }
+  }
+
+  async #recordResponse(output: readonly RolloutItem["payload"][], usage: ModelUsage | undefined, result: TurnResult): Promise<FunctionCall[]> {
+    const items: RolloutItem[] = [];
+    const calls: FunctionCall[] = [];
+    for (const raw of output) {
+      const item = raw as { type: string } & Record<string, unknown>;
+      items.push(response(item));
+      const text = assistantText(item);
+      if (text !== undefined) {
+        items.push(event({ type: "agent_message", message: text, phase: null }));
+        result.lastAgentMessage = text;
+      } else if (item.type === "function_call") {
+        calls.push({ name: String(item["name"]), arguments: String(item["arguments"] ?? "{}"), call_id: String(item["call_id"]) });
+      }
+    }
+    if (usage) {
+      this.#totals = addUsage(this.#totals, usage);
+      items.push(tokenCount(this.#totals, usage));
+    }
+    await this.#record(items, result);
+    return calls;
+  }
+
+  async #record(items: readonly RolloutItem[], result: TurnResult): Promise<void> {
+    try {
+      await this.appendItems(items);
+    } catch (error) {
+      // History is kept and the patch stays pending; a turn does not fail on index trouble.
+      if (error instanceof MetadataUpdateError) result.metadataError = error;
+      else throw error;
+    }
+  }
+
+  async #recordTools(): Promise<void> {
+    let record = dynamicToolsRecord(this.#history, this.threadId, this.#tools);
+    // A thread created by this session has its session_meta in the store only.
+    if (!record) record = dynamicToolsRecord(await this.live.loadHistory(), this.threadId, this.#tools);
+    if (!record) return;
+    this.#toolsChanged = false;
+    await this.live.appendItems([record]);
+    this.#mirror([record]);
+  }
+
+  #mirror(items: readonly RolloutItem[]): void {
+    for (const item of items) if (isPersistedRolloutItem(item)) this.#history.push(item);
+  }
+}
+
+interface FunctionCall {
+  name: string;
+  arguments: string;
+  call_id: string;
+}
+
+async function runTool(call: FunctionCall, handlers: ToolHandlers): Promise<string> {
+  const handler = handlers[call.name];
+  if (!handler) return `unsupported call: ${call.name}`;
+  try {
+    return await handler(call.arguments ? JSON.parse(call.arguments) : {});
+  } catch (error) {
+    return `tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+

@@ -1,0 +1,110 @@
+import type { ResponseItem, RolloutItem, TurnContext } from "@skein/protocol";
+import type { ModelUsage } from "./model-client.js";
+
+// The legacy (0.100-style, no ordinals) records of one turn, as Codex writes them:
+// codex-real-format.md §3.3 and Appendix B.3.
+
+/** Settings a turn records in its `turn_context`. */
+export interface TurnSettings {
+  turnId: string;
+  cwd: string;
+  model: string;
+  approvalPolicy: string;
+  sandboxPolicy: unknown;
+  reasoningEffort?: string;
+}
+
+/** Cumulative token counts of a thread, wire (snake_case) form. */
+export interface WireTokenUsage {
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+}
+
+/** The records that open a user turn: task start, turn context, the model input, the user event. */
+export function turnOpening(settings: TurnSettings, userText: string, startedAtMs: number): RolloutItem[] {
+  const context: TurnContext = {
+    turn_id: settings.turnId,
+    cwd: settings.cwd,
+    approval_policy: settings.approvalPolicy,
+    sandbox_policy: settings.sandboxPolicy,
+    model: settings.model,
+    summary: "auto",
+  };
+  if (settings.reasoningEffort !== undefined) context["effort"] = settings.reasoningEffort;
+  return [
+    event({ type: "task_started", turn_id: settings.turnId, started_at: Math.floor(startedAtMs / 1000), model_context_window: null, collaboration_mode_kind: "default" }),
+    { type: "turn_context", payload: context },
+    response({ type: "message", role: "user", content: [{ type: "input_text", text: userText }] }),
+    event({ type: "user_message", message: userText, images: [], local_images: [], text_elements: [] }),
+  ];
+}
+
+/** A model-visible record. */
+export function response(payload: ResponseItem): RolloutItem {
+  return { type: "response_item", payload };
+}
+
+/** An event record. */
+export function event(payload: { type: string } & Record<string, unknown>): RolloutItem {
+  return { type: "event_msg", payload };
+}
+
+/** The text of an assistant message, or undefined for any other item. */
+export function assistantText(item: ResponseItem): string | undefined {
+  const payload = item as Record<string, unknown>;
+  if (payload["type"] !== "message" || payload["role"] !== "assistant") return undefined;
+  const content = Array.isArray(payload["content"]) ? (payload["content"] as Record<string, unknown>[]) : [];
+  return content.map((c) => (typeof c["text"] === "string" ? c["text"] : "")).join("");
+}
+
+/** Adds one response's usage to the thread's totals. */
+export function addUsage(total: WireTokenUsage | undefined, usage: ModelUsage): WireTokenUsage {
+  const last = toWire(usage);
+  if (!total) return last;
+  return {
+    input_tokens: total.input_tokens + last.input_tokens,
+    cached_input_tokens: total.cached_input_tokens + last.cached_input_tokens,
+    output_tokens: total.output_tokens + last.output_tokens,
+    reasoning_output_tokens: total.reasoning_output_tokens + last.reasoning_output_tokens,
+    total_tokens: total.total_tokens + last.total_tokens,
+  };
+}
+
+/** The `token_count` event after a model response. */
+export function tokenCount(total: WireTokenUsage, usage: ModelUsage): RolloutItem {
+  return event({ type: "token_count", info: { total_token_usage: total, last_token_usage: toWire(usage), model_context_window: null }, rate_limits: null });
+}
+
+/** The thread's totals from its last `token_count` with info, if any. */
+export function lastTokenTotals(history: readonly Pick<RolloutItem, "type" | "payload">[]): WireTokenUsage | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const item = history[i]!;
+    if (item.type !== "event_msg") continue;
+    const payload = item.payload as Record<string, unknown>;
+    if (payload["type"] !== "token_count") continue;
+    const total = (payload["info"] as Record<string, unknown> | null | undefined)?.["total_token_usage"] as Partial<WireTokenUsage> | undefined;
+    if (total && typeof total.total_tokens === "number") {
+      return {
+        input_tokens: total.input_tokens ?? 0,
+        cached_input_tokens: total.cached_input_tokens ?? 0,
+        output_tokens: total.output_tokens ?? 0,
+        reasoning_output_tokens: total.reasoning_output_tokens ?? 0,
+        total_tokens: total.total_tokens,
+      };
+    }
+  }
+  return undefined;
+}
+
+function toWire(usage: ModelUsage): WireTokenUsage {
+  return {
+    input_tokens: usage.inputTokens,
+    cached_input_tokens: usage.cachedInputTokens ?? 0,
+    output_tokens: usage.outputTokens,
+    reasoning_output_tokens: usage.reasoningOutputTokens ?? 0,
+    total_tokens: usage.totalTokens,
+  };
+}
