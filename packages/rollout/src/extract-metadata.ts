@@ -14,6 +14,7 @@ import {
 import { RolloutNotFoundError } from "./errors.js";
 import { isBlank, readLinesSync, sniffLine, type RawLine } from "./internal/line-splitter.js";
 import { gitInfoOf, opt, parseItem } from "./internal/record-helpers.js";
+import { resolveLineagePreview } from "./head-summary.js";
 import { parseRolloutFileName } from "./layout.js";
 
 // Behaviour: codex-storage-spec.md §5.6 (apply_rollout_item, extract_metadata_from_rollout).
@@ -53,6 +54,12 @@ export interface ExtractedThreadMetadata {
   agentNickname?: string;
   agentRole?: string;
   agentPath?: string;
+  /**
+   * True for a paginated fork: Codex's preview is then the lineage's first user message, which
+   * the async {@link extractThreadMetadata} resolves when given `home`; otherwise `preview` is the
+   * fork's own.
+   */
+  needsLineagePreview: boolean;
   /** True when the file has a valid `session_meta` (Codex lists only such files). */
   hasSessionMeta: boolean;
   /** Lines that were not JSON (metadata-irrelevant kinds are never parsed, so never counted). */
@@ -71,6 +78,8 @@ export interface ExtractThreadMetadataOptions {
   defaultProvider: string;
   /** Whether the file is archived (default: inferred from its folder name). */
   archived?: boolean;
+  /** The Codex home: lets the async forms resolve a fork's lineage preview through its parents. */
+  home?: string;
 }
 
 /**
@@ -84,9 +93,12 @@ export function extractThreadMetadataSync(path: string, options: ExtractThreadMe
   return extractThreadMetadataIncrementalSync(path, 0, undefined, options);
 }
 
-/** Async form of {@link extractThreadMetadataSync} (the work is synchronous file reads; no worker). */
+/**
+ * Async form of {@link extractThreadMetadataSync}. With `options.home`, a paginated fork's
+ * preview becomes its lineage's first user message, as Codex shows it (parents' heads only).
+ */
 export async function extractThreadMetadata(path: string, options: ExtractThreadMetadataOptions): Promise<ExtractedThreadMetadata> {
-  return extractThreadMetadataSync(path, options);
+  return withLineagePreview(extractThreadMetadataSync(path, options), options.home);
 }
 
 /**
@@ -125,7 +137,18 @@ export async function extractThreadMetadataIncremental(
   previous: ExtractedThreadMetadata | undefined,
   options: ExtractThreadMetadataOptions,
 ): Promise<ExtractedThreadMetadata> {
-  return extractThreadMetadataIncrementalSync(path, fromByteOffset, previous, options);
+  return withLineagePreview(extractThreadMetadataIncrementalSync(path, fromByteOffset, previous, options), options.home);
+}
+
+async function withLineagePreview(meta: ExtractedThreadMetadata, home: string | undefined): Promise<ExtractedThreadMetadata> {
+  if (home === undefined || !meta.needsLineagePreview || !meta.historyBase) return meta;
+  const preview = await resolveLineagePreview(home, {
+    threadId: meta.threadId,
+    needsLineagePreview: true,
+    historyBase: meta.historyBase,
+    ...opt("preview", meta.preview),
+  });
+  return { ...meta, ...opt("preview", preview), needsLineagePreview: false };
 }
 
 type State = Omit<ExtractedThreadMetadata, "updatedAtMs" | "size" | "archived">;
@@ -145,6 +168,7 @@ function initialState(path: string, options: ExtractThreadMetadataOptions): Stat
     parseErrors: 0,
     bytesRead: 0,
     hasSessionMeta: false,
+    needsLineagePreview: false,
   };
 }
 
@@ -257,6 +281,7 @@ class MetadataFold {
       Object.assign(s, opt("originator", meta.originator), opt("forkedFromId", meta.forked_from_id));
       Object.assign(s, opt("parentThreadId", meta.parent_thread_id), opt("historyBase", meta.history_base));
       if (meta.history_mode) s.historyMode = meta.history_mode;
+      s.needsLineagePreview = meta.history_mode === "paginated" && !!meta.history_base;
     } else if (payload["id"] !== s.threadId) {
       // A legacy fork embeds its source thread's meta: not this thread's facts.
       return;

@@ -159,7 +159,11 @@ function summarize(fd: number, path: string): HeadSummary {
  * preview that lies before the fork point, else the summary's own preview. Missing or
  * unreadable ancestors end the walk quietly: a listing must not fail over a lost parent.
  */
-export async function resolveLineagePreview(home: string, summary: HeadSummary, maxDepth = 64): Promise<string | undefined> {
+export async function resolveLineagePreview(
+  home: string,
+  summary: Pick<HeadSummary, "threadId" | "preview" | "needsLineagePreview" | "historyBase">,
+  maxDepth = 64,
+): Promise<string | undefined> {
   let preview = summary.preview;
   let base = summary.needsLineagePreview ? summary.historyBase : undefined;
   const seen = new Set([summary.threadId]);
