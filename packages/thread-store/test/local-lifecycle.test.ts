@@ -30,10 +30,12 @@ for (const index of ["sqlite", "none"] as const) {
       const store = await h.open({ index });
       const p = createParams();
       await store.createThread(p);
-      await store.updateThreadMetadata({ threadId: p.threadId, patch: { model: "m1" } });
       await store.appendItems({ threadId: p.threadId, items: userTurn("hello") });
+      await store.updateThreadMetadata({ threadId: p.threadId, patch: { model: "m1", title: "t1" } });
+      await store.appendItems({ threadId: p.threadId, items: userTurn("a second message") });
       const read = await store.readThread({ threadId: p.threadId });
       expect(read.model).toBe("m1");
+      expect(read.title).toBe("t1");
       expect(read.name).toBeUndefined();
     });
 
@@ -58,7 +60,7 @@ for (const index of ["sqlite", "none"] as const) {
       await store.createThread(p);
       await expect(store.createThread(p)).rejects.toMatchObject({
         message: `thread-store conflict: thread ${p.threadId} already has a live writer (pid ${process.pid} on ${hostname()})`,
-        holder: `${process.pid}@${hostname()}`,
+        holder: `pid ${process.pid} on ${hostname()}`,
       });
       const other = await h.open({ index });
       await expect(other.resumeThread({ threadId: p.threadId, metadata: { cwd: "/repo", modelProvider: "openai" } })).rejects.toBeInstanceOf(ConflictError);

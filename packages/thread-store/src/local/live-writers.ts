@@ -35,7 +35,7 @@ export class LiveWriters {
     const writer = this.#writers.get(threadId);
     if (writer) {
       throw new ConflictError(`thread ${threadId} already has a live writer (${describeHolder(writer.lock.holder)})`, {
-        holder: `${writer.lock.holder.pid}@${writer.lock.holder.hostname}`,
+        holder: describeHolder(writer.lock.holder),
       });
     }
   }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { hasObservedFacts, sessionSourceKey, type SessionMeta, type ThreadId, type ThreadMetadataPatch } from "@skein/protocol";
+import { hasObservedFacts, type SessionMeta, type ThreadId, type ThreadMetadataPatch } from "@skein/protocol";
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   RolloutRecorder,
@@ -21,7 +21,7 @@ import {
   scanRolloutFiles,
   unarchivedPathFor,
 } from "@skein/rollout";
-import { InvalidCursorError, StateDb, type ThreadRow } from "@skein/state";
+import { InvalidCursorError, StateDb, ftsQueryOf, type ThreadRow } from "@skein/state";
 import { ConflictError, InvalidRequestError, ThreadNotFoundError, isThreadStoreError } from "../errors.js";
 import {
   archivedThreadDetail,
@@ -534,6 +534,20 @@ export class LocalThreadStore implements ThreadStore {
   async searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage> {
     this.#assertOpen();
     const query = normalizeSearchParams(params);
+    if (this.#db && ftsQueryOf(query.searchTerm) === undefined) {
+      // A term with no word characters (e.g. `%`) has nothing for FTS to match: substring scan of the index.
+      const page = this.#dbList({
+        pageSize: query.pageSize, cursor: query.cursor, sortKey: "recency", sortDirection: "desc", sources: query.sources,
+        modelProviders: undefined, cwdFilters: undefined, archived: query.archived, searchTerm: query.searchTerm, parentThreadId: undefined,
+      });
+      const items = page.items.flatMap((row) => {
+        const snippet = [row.name, row.title, row.preview, row.firstUserMessage]
+          .map((t) => (t ? searchSnippet(t, query.searchTerm) : undefined))
+          .find((x) => x !== undefined);
+        return snippet !== undefined && existsSync(row.rolloutPath) ? [{ thread: storedThreadFromRow(row), snippet }] : [];
+      });
+      return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
+    }
     if (this.#db) {
       let page;
       try {
@@ -541,6 +555,7 @@ export class LocalThreadStore implements ThreadStore {
           term: query.searchTerm,
           pageSize: query.pageSize,
           archived: query.archived,
+          ...(query.sources ? { sources: query.sources } : {}),
           ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
         });
       } catch (error) {
@@ -548,9 +563,8 @@ export class LocalThreadStore implements ThreadStore {
         throw internal("failed to search threads", error);
       }
       const items: ThreadSearchHit[] = page.items
-        .filter((hit) => existsSync(hit.row.rolloutPath))
-        .map((hit) => ({ thread: storedThreadFromRow(hit.row), snippet: hit.snippet }))
-        .filter((hit) => !query.sources || query.sources.includes(sessionSourceKey(hit.thread.source)));
+        .filter((hit) => existsSync(hit.row.rolloutPath) && containsTerm(hit.row, query.searchTerm))
+        .map((hit) => ({ thread: storedThreadFromRow(hit.row), snippet: hit.snippet }));
       return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
     }
     return this.#fileSearch(query);
@@ -587,8 +601,9 @@ export class LocalThreadStore implements ThreadStore {
     const threadId = parseThreadId(params?.threadId);
     const { rolloutPath: _ignored, ...patch } = parseMetadataPatch(params.patch);
     const writer = this.#writers.get(threadId);
-    // A live thread not yet on disk is persisted first: the row never points at a missing file.
-    if (writer && !writer.recorder.materialized) {
+    // A live thread with queued history is written first: the row never points at a missing file.
+    // One with nothing queued does not exist yet, and a patch never invents a thread.
+    if (writer && !writer.recorder.materialized && writer.recorder.pendingCount > 0) {
       try {
         await writer.recorder.persist();
       } catch (error) {
@@ -601,6 +616,9 @@ export class LocalThreadStore implements ThreadStore {
 
     // JSONL first, index second: the row never gets ahead of the history.
     const current = await this.#rowFor(threadId, loc);
+    // Recency only moves forward: an older value is a no-op, not a +1 ms bump.
+    if (patch.advanceRecencyAt !== undefined && patch.advanceRecencyAt <= current.recencyAt) delete patch.advanceRecencyAt;
+    if (Object.values(patch).every((v) => v === undefined)) return this.#record(threadId, loc, false);
     await this.#appendMetaCopies(threadId, loc.path, patch, current);
     if (patch.name !== undefined) {
       await appendSessionName(this.home, { threadId, name: patch.name ?? "" });
@@ -759,7 +777,7 @@ export class LocalThreadStore implements ThreadStore {
     const state = inspectWriterLock(writerLockPath(this.home, threadId));
     if (state.kind === "live") {
       throw new ConflictError(`thread ${threadId} has a live writer in another process (${describeHolder(state.holder)})`, {
-        holder: `${state.holder.pid}@${state.holder.hostname}`,
+        holder: describeHolder(state.holder),
       });
     }
   }
@@ -791,6 +809,14 @@ export class LocalThreadStore implements ThreadStore {
   }
 }
 
+
+/**
+ * FTS matches words (and drops punctuation such as `*`); the contract is a plain-text substring,
+ * so FTS hits are confirmed against the texts.
+ */
+function containsTerm(row: ThreadRow, term: string): boolean {
+  return [row.name, row.title, row.preview, row.firstUserMessage].some((t) => t !== undefined && searchSnippet(t, term) !== undefined);
+}
 
 /** Renames a file; refuses to overwrite an existing destination. */
 async function moveFile(src: string, dest: string): Promise<void> {

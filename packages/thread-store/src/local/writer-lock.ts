@@ -193,7 +193,7 @@ export class WriterLock {
 
 function conflict(threadId: ThreadId, holder: WriterLockHolder): ConflictError {
   return new ConflictError(`thread ${threadId} already has a live writer (${describeHolder(holder)})`, {
-    holder: `${holder.pid}@${holder.hostname}`,
+    holder: describeHolder(holder),
   });
 }
 
