@@ -53,6 +53,20 @@ describe("StateDb.open", () => {
     expect(existsSync(`${temp.dbPath()}-wal`)).toBe(false);
   });
 
+  it("opens a current database while another connection holds the write lock", () => {
+    temp.open().close();
+    const other = new Database(temp.dbPath());
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const db = StateDb.open({ path: temp.dbPath(), busyTimeoutMs: 50 });
+      expect(db.migrationReport.applied).toEqual([]);
+      db.close();
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+  });
+
   it("makes close idempotent and rejects calls on a closed handle", () => {
     const db = temp.open();
     db.close();

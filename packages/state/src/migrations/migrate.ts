@@ -47,7 +47,10 @@ export function migrate(
   now: () => number = Date.now,
 ): MigrationReport {
   assertContiguous(migrations);
-  db.exec(CREATE_MIGRATIONS_TABLE);
+  // Reads first: opening a current database must not take the write lock (another process
+  // may hold it for a while). Only pending migrations start an IMMEDIATE transaction.
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(MIGRATIONS_TABLE);
+  if (!hasTable) db.exec(CREATE_MIGRATIONS_TABLE);
   const selectApplied = db.prepare<[number], AppliedRow>(
     `SELECT version, name, checksum FROM ${MIGRATIONS_TABLE} WHERE version = ?`,
   );
@@ -55,18 +58,21 @@ export function migrate(
   const insertApplied = db.prepare(
     `INSERT INTO ${MIGRATIONS_TABLE} (version, name, checksum, applied_at_ms) VALUES (?, ?, ?, ?)`,
   );
+  const alreadyApplied = (migration: Migration): boolean => {
+    const row = selectApplied.get(migration.version);
+    if (row && row.checksum !== migration.checksum) {
+      throw new MigrationChecksumError(migration.name, row.checksum, migration.checksum);
+    }
+    return row !== undefined;
+  };
 
   const applied: number[] = [];
   for (const migration of migrations) {
+    if (alreadyApplied(migration)) continue;
     const ran = db
       .transaction((): boolean => {
-        const row = selectApplied.get(migration.version);
-        if (row) {
-          if (row.checksum !== migration.checksum) {
-            throw new MigrationChecksumError(migration.name, row.checksum, migration.checksum);
-          }
-          return false;
-        }
+        // Re-read inside the transaction: a process that started with us may have won.
+        if (alreadyApplied(migration)) return false;
         const maxApplied = selectMaxApplied.get()?.max ?? 0;
         if (maxApplied > migration.version) {
           throw new MigrationOrderError(
