@@ -23,13 +23,22 @@ const texts = (lines: Array<{ type: string; payload: unknown }>) =>
 
 describe("RolloutRecorder", () => {
   let tmp: TempDir;
+  let open: RolloutRecorder[] = [];
   beforeEach(() => {
     tmp = makeTempDir();
   });
-  afterEach(() => tmp.cleanup());
+  afterEach(async () => {
+    // Close what a test left open (its assertions are done), so no file handle outlives it.
+    for (const recorder of open) await recorder.shutdown().catch(() => undefined);
+    open = [];
+    tmp.cleanup();
+  });
 
-  const create = (extra: Partial<Parameters<typeof RolloutRecorder.create>[0]> = {}) =>
-    RolloutRecorder.create({ home: tmp.path, threadId: THREAD_1, createdAtMs: CREATED, sessionMeta: { cwd: "/work", cli_version: "0.1.0" }, ...extra });
+  const create = (extra: Partial<Parameters<typeof RolloutRecorder.create>[0]> = {}) => {
+    const recorder = RolloutRecorder.create({ home: tmp.path, threadId: THREAD_1, createdAtMs: CREATED, sessionMeta: { cwd: "/work", cli_version: "0.1.0" }, ...extra });
+    open.push(recorder);
+    return recorder;
+  };
 
   describe("create", () => {
     it("computes the dated path but writes nothing until asked", async () => {
@@ -183,7 +192,7 @@ describe("RolloutRecorder", () => {
       writeLines(legacyPath(), [metaLine()], '{"timestamp":"2026');
       const recorder = await RolloutRecorder.resume({ path: legacyPath() });
       recorder.record([msg("clean")]);
-      await recorder.flush();
+      await recorder.shutdown();
       expect(readFileSync(`${legacyPath()}.torn`, "utf8")).toBe('{"timestamp":"2026\n');
       expect(statSync(`${legacyPath()}.torn`).mode & 0o777).toBe(0o600);
       const read = await readRollout(legacyPath());
