@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { InvalidArgumentError } from "./errors.js";
 import { statement, type Connection } from "./internal/connection.js";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./internal/cursor.js";
+import { parseArgument } from "./internal/parse-argument.js";
 import { rowFromSql, THREAD_SELECT, type SqlThreadRow } from "./internal/thread-columns.js";
 import type { ThreadRow } from "./thread-row.js";
 
@@ -51,15 +51,6 @@ export interface BuiltQuery {
   sortColumn: string;
 }
 
-function parseParams(params: ListThreadsParams): z.output<typeof ListThreadsParams> {
-  const parsed = ListThreadsParams.safeParse(params);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "params"}: ${i.message}`).join("; ");
-    throw new InvalidArgumentError("list params", detail, { cause: parsed.error });
-  }
-  return parsed.data;
-}
-
 const uniqueSorted = (values: readonly string[] | undefined): string[] | undefined =>
   values === undefined ? undefined : [...new Set(values)].sort();
 
@@ -72,7 +63,7 @@ const uniqueSorted = (values: readonly string[] | undefined): string[] | undefin
  * @throws InvalidCursorError for a malformed, tampered or foreign cursor.
  */
 export function buildListQuery(input: ListThreadsParams): BuiltQuery | "empty" {
-  const p = parseParams(input);
+  const p = parseArgument(ListThreadsParams, input, "list params");
   const sources = uniqueSorted(p.sources);
   const providers = uniqueSorted(p.modelProviders);
   const cwds = uniqueSorted(p.cwdFilters);

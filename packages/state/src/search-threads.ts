@@ -2,6 +2,7 @@ import { z } from "zod";
 import { InvalidArgumentError } from "./errors.js";
 import { statement, type Connection } from "./internal/connection.js";
 import { decodeCursor, queryFingerprint } from "./internal/cursor.js";
+import { parseArgument } from "./internal/parse-argument.js";
 import { rowFromSql, THREAD_SELECT, type SqlThreadRow } from "./internal/thread-columns.js";
 import { PageSize, pageOf } from "./list-threads.js";
 import type { ThreadRow } from "./thread-row.js";
@@ -49,12 +50,7 @@ export function ftsQueryOf(term: string): string | undefined {
 
 /** Runs a full-text search. See `StateDb.searchThreads`. */
 export function searchThreads(conn: Connection, input: SearchThreadsParams): ThreadSearchPage {
-  const parsed = SearchThreadsParams.safeParse(input);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "params"}: ${i.message}`).join("; ");
-    throw new InvalidArgumentError("search params", detail, { cause: parsed.error });
-  }
-  const p = parsed.data;
+  const p = parseArgument(SearchThreadsParams, input, "search params");
   if (p.term.trim() === "") throw new InvalidArgumentError("search params", "term must not be empty");
   const match = ftsQueryOf(p.term);
   const sources = p.sources?.length ? [...new Set(p.sources)].sort() : undefined;

@@ -3,6 +3,7 @@ import { InvalidArgumentError, StateDbClosedError } from "./errors.js";
 import * as files from "./indexed-file.js";
 import type { IndexedFile, IndexedFileInput } from "./indexed-file.js";
 import { statement, type Connection } from "./internal/connection.js";
+import { parseArgument } from "./internal/parse-argument.js";
 import { acquireConnection, releaseConnection, type ConnectionOptions } from "./internal/open-connection.js";
 import * as leases from "./lease.js";
 import type { Lease } from "./lease.js";
@@ -241,11 +242,7 @@ export class StateDb {
    * @throws InvalidArgumentError naming the first invalid record; nothing is written then.
    */
   recordIndexedFiles(records: readonly IndexedFileInput[]): void {
-    const parsed = records.map((record) => {
-      const result = files.IndexedFileInput.safeParse(record);
-      if (!result.success) throw new InvalidArgumentError("indexed file record", result.error.issues[0]!.message);
-      return result.data;
-    });
+    const parsed = records.map((record) => parseArgument(files.IndexedFileInput, record, "indexed file record"));
     files.recordIndexedFiles(this.#live(), parsed, this.#now());
   }
 

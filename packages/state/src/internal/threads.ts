@@ -1,7 +1,7 @@
 import { ThreadMetadataPatch } from "@skein/protocol";
-import { InvalidArgumentError } from "../errors.js";
 import { ThreadRowInput, type ThreadRow } from "../thread-row.js";
 import { statement, type Connection } from "./connection.js";
+import { parseArgument } from "./parse-argument.js";
 import { patchAssignments } from "./patch-columns.js";
 import { rowFromSql, THREAD_SELECT, UPSERT_THREAD_SQL, upsertParams, type SqlThreadRow } from "./thread-columns.js";
 
@@ -11,15 +11,7 @@ const SELECT_BY_ID = `SELECT ${THREAD_SELECT} FROM threads t WHERE t.id = ?`;
 
 /** Validates an upsert row at the API boundary. */
 export function parseRowInput(row: unknown): ThreadRowInput {
-  const parsed = ThreadRowInput.safeParse(row);
-  if (!parsed.success) {
-    throw new InvalidArgumentError("thread row", parsed.error.issues.map(formatIssue).join("; "), { cause: parsed.error });
-  }
-  return parsed.data;
-}
-
-function formatIssue(issue: { path: PropertyKey[]; message: string }): string {
-  return issue.path.length ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message;
+  return parseArgument(ThreadRowInput, row, "thread row");
 }
 
 /** The stored row for `id`, or undefined. */
@@ -57,13 +49,7 @@ export function upsertMany(conn: Connection, rows: readonly ThreadRowInput[], no
 
 /** Validates a patch at the API boundary. */
 export function parsePatch(patch: unknown): ThreadMetadataPatch {
-  const parsed = ThreadMetadataPatch.safeParse(patch);
-  if (!parsed.success) {
-    throw new InvalidArgumentError("metadata patch", parsed.error.issues.map(formatIssue).join("; "), {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return parseArgument(ThreadMetadataPatch, patch, "metadata patch");
 }
 
 /**
