@@ -45,10 +45,14 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
   say(`${home}${fresh ? c.dim(" (fresh temporary directory; pass --home DIR to choose)") : ""}`);
 
   const model = new ScriptedModel();
+  // The application's side of the tool; calls are recorded so the demo can show them.
+  const toolCalls: { args: unknown; output: string }[] = [];
   const toolHandlers = {
     [DEMO_TOOL.name]: async (args: unknown) => {
       const city = typeof args === "object" && args !== null && "city" in args ? String(args.city) : "somewhere";
-      return JSON.stringify({ city, forecast: "sunny", highC: 21 });
+      const output = JSON.stringify({ city, forecast: "sunny", highC: 21 });
+      toolCalls.push({ args, output });
+      return output;
     },
   };
 
@@ -62,14 +66,14 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
     say(`thread ${c.cyan(threadId)}, tool ${c.bold(DEMO_TOOL.name)}`);
 
     step("Turn 1: a plain question");
-    const turn1 = await session.runTurn({ userText: "Hello! Who are you?", model, toolHandlers });
+    const turn1 = await session.runTurn({ userText: "Hello! Who are you?", model });
     say(`user:  Hello! Who are you?`);
     say(`model: ${turn1.lastAgentMessage ?? "(no reply)"}`);
 
     step("Turn 2: the model calls the tool");
-    const turn2 = await session.runTurn({ userText: "What's the weather in Paris? [[tool:lookup_weather]]", model, toolHandlers });
+    const turn2 = await session.runTurn({ userText: "What's the weather in Paris? [[tool:lookup_weather]]", model });
     say(`user:  What's the weather in Paris? [[tool:lookup_weather]]`);
-    for (const call of turn2.toolCalls ?? []) say(`tool:  ${call.name}(${call.arguments}) -> ${call.output}`);
+    for (const call of toolCalls) say(`tool:  ${DEMO_TOOL.name}(${JSON.stringify(call.args)}) -> ${call.output}`);
     say(`model: ${turn2.lastAgentMessage ?? "(no reply)"}`);
 
     step("Shut down");

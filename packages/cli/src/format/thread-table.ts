@@ -51,7 +51,8 @@ export function renderThreadTable(threads: readonly StoredThread[], options: Thr
     const note = options.notes?.get(thread.threadId);
     if (note !== undefined) table.push(["", colors.dim(truncate(note, titleWidth + cwdWidth + 2)), "", ""]);
   }
-  return table.toString();
+  // cli-table3 pads the last column; trailing blanks only get in the way of copy and grep.
+  return table.toString().split("\n").map((line) => line.trimEnd()).join("\n");
 }
 
 function tildePath(path: string): string {

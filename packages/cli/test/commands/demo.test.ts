@@ -26,7 +26,7 @@ describe("skein demo", () => {
       "Rename the original",
       "List",
     ]);
-    expect(result.stdout).toMatch(/^ {3}tool: {2}lookup_weather\(.*Paris.*\) -> /m);
+    expect(result.stdout).toMatch(/^ {3}tool: {2}lookup_weather\(\{"city":".+"\}\) -> \{"city":/m);
   });
 
   it("shows that the tool and the history came back after the resume", async () => {

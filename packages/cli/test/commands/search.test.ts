@@ -14,13 +14,13 @@ describe.skipIf(fixturesSkipReason())("skein search", () => {
   it("returns matching threads with a snippet marking the match", async () => {
     const result = await runCliJson<SearchJson>(["search", "Legacy named", "--json", "--home", homes.codex("codexhome2")]);
     const hit = result.items.find((item) => item.id === codexFixtureIds(2)["T_L"]);
-    expect(hit?.snippet).toMatch(/\[Legacy named\]/i);
+    expect(hit?.snippet).toMatch(/\[Legacy\] \[named\]/i);
   });
 
   it("prints the snippet under each row for people", async () => {
     const result = await runCli(["search", "Legacy named", "--home", homes.codex("codexhome2")]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/\[Legacy named\]/i);
+    expect(result.stdout).toMatch(/\[Legacy\] \[named\]/i);
   });
 
   it("says so when nothing matches", async () => {
