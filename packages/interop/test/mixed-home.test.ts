@@ -1,8 +1,9 @@
 import { readRollout, scanRolloutFiles } from "@skein/rollout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CodexRunner, inputMessages } from "../src/index.js";
-import { appendSkeinTurn } from "./support/skein-writer.js";
-import { codexConversation, rolloutConversation } from "./support/views.js";
+import { CodexRunner, inputMessages, lastUserText } from "../src/index.js";
+import { openSkeinSide } from "./support/skein-writer.js";
+import { openSkeinStore, skeinThreadViews } from "./support/skein-store.js";
+import { codexConversation, collectCodexTruth, rolloutConversation } from "./support/views.js";
 
 // The user/assistant texts of a request's input, without Codex's injected context messages.
 function conversationOf(body: unknown): string[] {
@@ -21,14 +22,23 @@ describe("Mixed use of one home", () => {
     codex = await CodexRunner.start();
     threadId = (await codex.exec("codex turn 1")).threadId;
     path = (await scanRolloutFiles(codex.codexHome)).find((f) => f.threadId === threadId)!.path;
-    await appendSkeinTurn(path, { user: "skein turn 2", agent: "skein answer 2" });
+    await skeinTurn("skein turn 2");
     await codex.execResume(threadId, "codex turn 3");
-    await appendSkeinTurn(path, { user: "skein turn 4", agent: "skein answer 4" });
+    await skeinTurn("skein turn 4");
     await codex.execResume(threadId, "codex turn 5");
+    await using skein = await openSkeinSide(codex.codexHome, { cwd: codex.workDir, provider: "mock" });
+    await skein.manager.renameThread(threadId, "shared thread");
   });
   afterAll(async () => {
     await codex?.close();
   });
+
+  // Skein opens the home, resumes the thread through ThreadManager, runs a turn, and closes
+  // everything again before Codex's next turn: the two never write at once.
+  async function skeinTurn(prompt: string): Promise<void> {
+    await using skein = await openSkeinSide(codex.codexHome, { cwd: codex.workDir, provider: "mock" });
+    await skein.runTurns(threadId, [prompt]);
+  }
 
   it("keeps every line parseable for Skein, with no torn tail", async () => {
     const read = await readRollout(path);
@@ -46,24 +56,71 @@ describe("Mixed use of one home", () => {
   });
 
   it("sends Codex's last request the whole conversation, both writers' turns in order", () => {
-    const last = codex.mock.requestsFor(threadId).at(-1)!;
+    const last = codex.mock.requestsFor(threadId).find((r) => lastUserText(r.body) === "codex turn 5")!;
     expect(conversationOf(last.body)).toEqual([
       "user: codex turn 1",
       "assistant: mock reply #1: codex turn 1",
       "user: skein turn 2",
-      "assistant: skein answer 2",
+      "assistant: hi from scripted model #1 (you said: skein turn 2)",
       "user: codex turn 3",
       "assistant: mock reply #2: codex turn 3",
       "user: skein turn 4",
-      "assistant: skein answer 4",
+      "assistant: hi from scripted model #1 (you said: skein turn 4)",
       "user: codex turn 5",
     ]);
   });
 
-  it("reads the same conversation as Codex's thread/read", async () => {
+  it("reads the same conversation as Codex's thread/read for Codex's own turns", async () => {
+    const app = await codex.appServer();
+    const thread = await app.readThread(threadId, true);
+    await app.close();
+    const skeinTexts = new Set(["skein turn 2", "skein turn 4"]);
+    const ours = rolloutConversation((await readRollout(path)).lines);
+    // Drop Skein's turns (user message + answer) from our reading; see the next test for why.
+    const codexTurnsOnly = ours.filter((m, i) => !skeinTexts.has(m.text) && !(m.role === "agent" && skeinTexts.has(ours[i - 1]?.text ?? "")));
+    expect(codexConversation(thread)).toEqual(codexTurnsOnly);
+  });
+
+  // Known disagreement (README): ThreadManager appends legacy `user_message`/`agent_message`
+  // events even to a paginated file, and Codex's thread/read projects only `item_completed`
+  // events for paginated threads. The model still sees Skein's turns (test above); Codex's UI
+  // does not. This test starts passing (and `fails` then fails) once core-session writes
+  // `item_completed` items into paginated files.
+  it.fails("Codex's thread/read also shows Skein's turns", async () => {
     const app = await codex.appServer();
     const thread = await app.readThread(threadId, true);
     await app.close();
     expect(codexConversation(thread)).toEqual(rolloutConversation((await readRollout(path)).lines));
+  });
+
+  it("lists the thread the same way in Codex and Skein: same id, archived flag, no fork parent", async () => {
+    const app = await codex.appServer();
+    const truth = await collectCodexTruth(app);
+    await app.close();
+    await using store = await openSkeinStore(codex.codexHome);
+    const withoutName = ({ name: _name, ...rest }: { name: string | undefined }) => rest;
+    expect((await skeinThreadViews(store)).map(withoutName)).toEqual([...truth.threads.values()].map(withoutName));
+  });
+
+  it("resolves the name Skein gave the Codex thread in both, but Codex's listing does not show it", async () => {
+    await using store = await openSkeinStore(codex.codexHome);
+    expect((await store.readThread({ threadId })).name).toBe("shared thread");
+    // Known disagreement (README): Codex resolves names through session_index.jsonl, which
+    // Skein appends to, but lists a paginated thread's name from its own state_5.sqlite,
+    // which Skein never writes.
+    const app = await codex.appServer();
+    const listed = await app.listThreads();
+    await app.close();
+    expect(listed.map((t) => ({ id: t.id, name: t.name }))).toEqual([{ id: threadId, name: null }]);
+    expect((await codex.execResume("shared thread", "codex turn 6, by Skein's name")).threadId).toBe(threadId);
+  });
+
+  it("shows the same preview in both listings: the first user message", async () => {
+    const app = await codex.appServer();
+    const [listed] = await app.listThreads();
+    await app.close();
+    await using store = await openSkeinStore(codex.codexHome);
+    const record = await store.readThread({ threadId });
+    expect({ codex: listed?.preview, skein: record.preview }).toEqual({ codex: "codex turn 1", skein: "codex turn 1" });
   });
 });
