@@ -42,7 +42,7 @@ export async function checkHome(ctx: CheckHomeContext): Promise<HomeCheckReport>
       if (bad.length > 0) {
         problems.push({
           kind: "unreadable_lines", threadId: file.threadId, path: file.path,
-          detail: `${read.parseErrors} unreadable line(s) at byte ${bad.map((b) => b.byteOffset).join(", ")}`,
+          detail: `${read.parseErrors - (read.tornTail && !read.tornTail.parsed ? 1 : 0)} unreadable line(s) at byte ${bad.map((b) => b.byteOffset).join(", ")}`,
           fix: "none needed: readers skip them; inspect the bytes if history looks incomplete",
         });
       }
