@@ -215,7 +215,8 @@ export async function scanRolloutFiles(home: string, options: ScanRolloutFilesOp
   if (options.archived !== false) dirs.push([join(root, ARCHIVED_SESSIONS_SUBDIR), true]);
   for (const [dir, archived] of dirs) {
     if (!(await insideHome(dir, realRoot, root, options.onRefused))) continue;
-    const entries = await listDirents(dir);
+    // Newest name first within a folder, as Codex's listing orders (timestamp, then uuid).
+    const entries = (await listDirents(dir)).sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
     const plain = new Set(entries.map((e) => e.name).filter((n) => n.endsWith(".jsonl")));
     for (const entry of entries) {
       const parsed = parseRolloutFileName(entry.name);
