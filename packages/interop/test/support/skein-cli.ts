@@ -4,10 +4,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 
-/** `packages/cli/dist/bin.js`, found through `@skein/cli`'s `exports` (its default entry sits next to it). */
+/**
+ * `packages/cli/dist/bin.js`, found through `@skein/cli`'s `exports`: its entry is
+ * `src/index.ts` under the workspace's source condition and `dist/index.js` otherwise; either
+ * way the package root is two levels up.
+ */
 function cliBinPath(): string | undefined {
   try {
-    return join(dirname(createRequire(import.meta.url).resolve("@skein/cli")), "bin.js");
+    return join(dirname(dirname(createRequire(import.meta.url).resolve("@skein/cli"))), "dist", "bin.js");
   } catch {
     return undefined;
   }
@@ -32,8 +36,9 @@ export const cliSkipReason: string | false = (() => {
   let reason: string | undefined;
   if (BIN === undefined || !existsSync(BIN)) reason = "the skein CLI is not built (packages/cli/dist/bin.js is missing)";
   else {
-    const src = join(dirname(BIN), "..", "src");
-    if (existsSync(src) && newestMtimeMs(src) > statSync(BIN).mtimeMs) {
+    const src = join(dirname(dirname(BIN)), "src");
+    // tsc -b re-emits only changed files, so the whole dist (with its tsbuildinfo) is compared.
+    if (existsSync(src) && newestMtimeMs(src) > newestMtimeMs(dirname(BIN))) {
       reason = "packages/cli/dist is older than packages/cli/src; build it (pnpm --filter @skein/interop test does)";
     }
   }
@@ -42,9 +47,9 @@ export const cliSkipReason: string | false = (() => {
   return reason;
 })();
 
-/** Runs `skein --home <home> <args…>` and parses its JSON output. */
+/** Runs `skein <args…> --home <home>` and parses its JSON output. */
 export async function skeinJson<T>(home: string, args: readonly string[]): Promise<T> {
-  const { stdout } = await promisify(execFile)(process.execPath, [BIN!, "--home", home, ...args], {
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN!, ...args, "--home", home], {
     encoding: "utf8",
     timeout: 60_000,
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: home, NO_COLOR: "1" },
