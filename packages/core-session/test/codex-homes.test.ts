@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { codexFixtureIds, extractCodexHome, fixturesSkipReason, type TempDir } from "@skein/testkit";
+import { LocalThreadStore } from "@skein/thread-store";
+import { afterEach, describe, expect, it } from "vitest";
+import { ScriptedModel, ThreadManager } from "../src/index.js";
+
+// Real Codex 0.169.0 homes (codex-real-format.md §9): sessions written by Codex itself,
+// resumed through LocalThreadStore + ThreadManager over a temp copy.
+describe.skipIf(fixturesSkipReason())("ThreadManager over real Codex homes", () => {
+  let home: TempDir;
+  let store: LocalThreadStore;
+  let manager: ThreadManager;
+
+  async function open(name: "codexhome2-premigrate" | "codexhome2") {
+    home = extractCodexHome(name);
+    store = await LocalThreadStore.open({ home: home.path });
+    manager = new ThreadManager({ store, defaults: { modelProvider: "mock", cwd: "/tmp/codexwork" } });
+  }
+  afterEach(async () => {
+    await manager?.shutdownAll();
+    await store?.close();
+    home?.cleanup();
+  });
+
+  it("restores the dynamic tool of a Codex legacy app-server thread and continues after its compaction", async () => {
+    await open("codexhome2-premigrate");
+    const { T_L } = codexFixtureIds(2);
+    const session = await manager.resumeThread({ threadId: T_L! });
+    const request = session.nextModelRequest();
+    expect(request.tools.map((t) => t.name)).toEqual(["mock_lookup"]);
+    expect(request.tools[0]!.parameters).toEqual({ type: "object", properties: { key: { type: "string" } }, required: ["key"] });
+    expect(request.instructions.length).toBeGreaterThan(20_000);
+    // The compaction's replacement history leads the input; the later turn follows it.
+    const texts = request.input.map((i) => JSON.stringify(i));
+    expect(texts.some((t) => t.includes("legacy thread after compaction"))).toBe(true);
+    expect(texts.some((t) => t.includes("legacy thread via app-server"))).toBe(true);
+  });
+
+  it("runs a turn that calls the restored tool and keeps the Codex name", async () => {
+    await open("codexhome2-premigrate");
+    const { T_L } = codexFixtureIds(2);
+    const session = await manager.resumeThread({ threadId: T_L!, toolHandlers: { mock_lookup: async () => "42" } });
+    const turn = await session.runTurn({ userText: "[[tool:mock_lookup]] once more", model: new ScriptedModel() });
+    expect(turn.lastAgentMessage).toMatch(/^Tool call_scripted_1 finished\. Output starts: 42$/);
+    await session.shutdown();
+    const thread = await store.readThread({ threadId: T_L! });
+    expect(thread.name).toBe("Legacy named thread");
+    expect(thread.rolloutPath).toBeDefined();
+    // The appended lines are plain legacy lines: no ordinal, one JSON object each.
+    const lines = readFileSync(thread.rolloutPath!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const appended = lines.slice(-12);
+    expect(appended.every((l) => l["ordinal"] === undefined)).toBe(true);
+    expect(appended.at(-1)).toMatchObject({ type: "event_msg", payload: { type: "task_complete", last_agent_message: turn.lastAgentMessage } });
+  });
+
+  it("restores the dynamic tool of a Codex paginated thread", async () => {
+    await open("codexhome2");
+    const { T_P } = codexFixtureIds(2);
+    const session = await manager.resumeThread({ threadId: T_P! });
+    expect(session.nextModelRequest().tools.map((t) => t.name)).toEqual(["mock_lookup"]);
+  });
+
+  it("forks a Codex thread with its tool into a legacy Skein thread", async () => {
+    await open("codexhome2-premigrate");
+    const { T_L } = codexFixtureIds(2);
+    const fork = await manager.forkThread({ threadId: T_L!, atTurn: 1 });
+    expect(fork.nextModelRequest().tools.map((t) => t.name)).toEqual(["mock_lookup"]);
+    await fork.shutdown();
+    const thread = await store.readThread({ threadId: fork.threadId });
+    expect(thread.forkedFromId).toBe(T_L);
+    expect(thread.preview).toBe("legacy thread via app-server, please use [[tool:dyn]]");
+  });
+});
