@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "./errors.js";
 import { statement, type Connection } from "./internal/connection.js";
 import { decodeCursor, queryFingerprint } from "./internal/cursor.js";
 import { parseArgument } from "./internal/parse-argument.js";
+import { foldWord, snippetOf } from "./internal/snippet.js";
 import { rowFromSql, THREAD_SELECT, type SqlThreadRow } from "./internal/thread-columns.js";
 import { PageSize, pageOf } from "./list-threads.js";
 import type { ThreadRow } from "./thread-row.js";
@@ -48,6 +49,11 @@ export function ftsQueryOf(term: string): string | undefined {
   return phrases.length === 0 ? undefined : phrases.join(" ");
 }
 
+/** The words of a term as the tokenizer sees them (letters and digits), for marking snippets. */
+function tokensOf(term: string): string[] {
+  return term.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
 /** Runs a full-text search. See `StateDb.searchThreads`. */
 export function searchThreads(conn: Connection, input: SearchThreadsParams): ThreadSearchPage {
   const p = parseArgument(SearchThreadsParams, input, "search params");
@@ -73,9 +79,24 @@ export function searchThreads(conn: Connection, input: SearchThreadsParams): Thr
     params.push(position.value, position.id);
   }
   params.push(p.pageSize + 1);
-  const sql = `SELECT ${THREAD_SELECT}, snippet(threads_fts, -1, '[', ']', '…', 16) AS snippet
-    FROM threads_fts JOIN threads t ON t.seq = threads_fts.rowid
+  // Two steps: sort and cut the page on the index columns alone, then load the page's rows.
+  // Loading full rows (or FTS5 snippet()) for every match before the sort costs tens of ms
+  // when a term matches thousands of threads.
+  const pageSql = `SELECT t.seq AS seq FROM threads_fts JOIN threads t ON t.seq = threads_fts.rowid
     WHERE ${where.join(" AND ")} ORDER BY t.recency_at_ms DESC, t.id DESC LIMIT ?`;
-  const rows = statement(conn, sql).all(...params) as (SqlThreadRow & { snippet: string })[];
-  return pageOf(rows, p.pageSize + 1, fingerprint, "recency_at_ms", (r) => ({ row: rowFromSql(r), snippet: r.snippet }));
+  const seqs = (statement(conn, pageSql).all(...params) as { seq: number }[]).map((r) => r.seq);
+  const bySeq = new Map<number, SqlThreadRow>();
+  if (seqs.length > 0) {
+    for (const r of statement(conn, ROWS_BY_SEQ_SQL).all(JSON.stringify(seqs)) as (SqlThreadRow & { seq: number })[]) {
+      bySeq.set(r.seq, r);
+    }
+  }
+  const rows = seqs.map((seq) => bySeq.get(seq)!);
+  const prefixes = tokensOf(p.term).map(foldWord);
+  return pageOf(rows, p.pageSize + 1, fingerprint, "recency_at_ms", (r) => ({
+    row: rowFromSql(r),
+    snippet: snippetOf([r.title, r.name, r.preview, r.first_user_message], prefixes),
+  }));
 }
+
+const ROWS_BY_SEQ_SQL = `SELECT ${THREAD_SELECT}, t.seq AS seq FROM threads t WHERE t.seq IN (SELECT value FROM json_each(?))`;
