@@ -1,16 +1,9 @@
 import { readRollout, scanRolloutFiles } from "@skein/rollout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CodexRunner, inputMessages, lastUserText } from "../src/index.js";
+import { CodexRunner, lastUserText } from "../src/index.js";
 import { openSkeinSide } from "./support/skein-writer.js";
 import { openSkeinStore, skeinThreadViews } from "./support/skein-store.js";
-import { codexConversation, collectCodexTruth, rolloutConversation } from "./support/views.js";
-
-// The user/assistant texts of a request's input, without Codex's injected context messages.
-function conversationOf(body: unknown): string[] {
-  return inputMessages(body)
-    .filter((m) => (m.role === "user" || m.role === "assistant") && !m.text.startsWith("<"))
-    .map((m) => `${m.role}: ${m.text}`);
-}
+import { codexConversation, collectCodexTruth, requestConversation, rolloutConversation } from "./support/views.js";
 
 // Issue 7, part 3: Codex and Skein take turns appending to one thread (never at once).
 describe("Mixed use of one home", () => {
@@ -57,7 +50,7 @@ describe("Mixed use of one home", () => {
 
   it("sends Codex's last request the whole conversation, both writers' turns in order", () => {
     const last = codex.mock.requestsFor(threadId).find((r) => lastUserText(r.body) === "codex turn 5")!;
-    expect(conversationOf(last.body)).toEqual([
+    expect(requestConversation(last.body)).toEqual([
       "user: codex turn 1",
       "assistant: mock reply #1: codex turn 1",
       "user: skein turn 2",

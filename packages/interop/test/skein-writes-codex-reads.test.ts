@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CodexRunner, inputItems, inputMessages, offeredToolNames } from "../src/index.js";
+import { CodexRunner, inputItems, offeredToolNames } from "../src/index.js";
 import { LOOKUP_TOOL } from "./support/codex-home-scenario.js";
 import { openSkeinStore } from "./support/skein-store.js";
 import { openSkeinSide, SKEIN_LOOKUP_RESULT } from "./support/skein-writer.js";
+import { requestConversation } from "./support/views.js";
 
 const SKEIN_PROVIDER = "skein-mock";
 const SKEIN_PROMPTS = ["skein question one", "[[tool:mock_lookup]] skein uses the tool"];
@@ -13,13 +14,6 @@ const SKEIN_CONVERSATION = [
   "user: [[tool:mock_lookup]] skein uses the tool",
   "assistant: Tool call_scripted_2 finished. Output starts: " + SKEIN_LOOKUP_RESULT,
 ];
-
-// The user/assistant texts of a request's input, without Codex's injected context messages.
-function conversationOf(body: unknown): string[] {
-  return inputMessages(body)
-    .filter((m) => (m.role === "user" || m.role === "assistant") && !m.text.startsWith("<"))
-    .map((m) => `${m.role}: ${m.text}`);
-}
 
 // The tool call and its output, as Codex replays them to the model.
 function toolExchangeOf(body: unknown): unknown[] {
@@ -57,7 +51,7 @@ describe("Skein writes, Codex reads", () => {
     const result = await codex.execResume(threadId, "codex continues");
     expect(result.threadId).toBe(threadId);
     const [request] = codex.mock.requestsFor(threadId);
-    expect(conversationOf(request!.body)).toEqual([...SKEIN_CONVERSATION, "user: codex continues"]);
+    expect(requestConversation(request!.body)).toEqual([...SKEIN_CONVERSATION, "user: codex continues"]);
   });
 
   it("codex exec resume replays Skein's dynamic tool call and its output to the model", async () => {
@@ -82,7 +76,7 @@ describe("Skein writes, Codex reads", () => {
     const turn = await app.runTurn(threadId, "now use [[tool:mock_lookup]]");
     await app.close();
     const requests = codex.mock.requestsFor(threadId);
-    expect(conversationOf(requests[0]!.body).slice(0, 4)).toEqual(SKEIN_CONVERSATION);
+    expect(requestConversation(requests[0]!.body).slice(0, 4)).toEqual(SKEIN_CONVERSATION);
     expect(offeredToolNames(requests[0]!.body)).toContain(LOOKUP_TOOL.name);
     expect(app.toolCalls.map((c) => ({ threadId: c.threadId, tool: c.tool, arguments: c.arguments }))).toEqual([
       { threadId, tool: LOOKUP_TOOL.name, arguments: { key: "alpha" } },
@@ -99,7 +93,7 @@ describe("Skein writes, Codex reads", () => {
     }
     const result = await codex.execResume("Skein named thread", "resumed by name");
     expect(result.threadId).toBe(threadId);
-    expect(conversationOf(codex.mock.requestsFor(threadId).at(-1)!.body)).toEqual([...SKEIN_CONVERSATION, "user: resumed by name"]);
+    expect(requestConversation(codex.mock.requestsFor(threadId).at(-1)!.body)).toEqual([...SKEIN_CONVERSATION, "user: resumed by name"]);
   });
 
   it("Codex lists a thread Skein archived as archived, with Skein's name, and codex unarchive restores it", async () => {

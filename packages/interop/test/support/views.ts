@@ -1,5 +1,5 @@
 import { userMessageOf } from "@skein/protocol";
-import type { AppServerClient, AppServerThread } from "../../src/index.js";
+import { inputMessages, type AppServerClient, type AppServerThread } from "../../src/index.js";
 
 /** What both sides must agree on about one thread. */
 export interface ThreadView {
@@ -96,4 +96,14 @@ export function rolloutConversation(lines: ReadonlyArray<{ type: string; payload
 /** Sorts views by id so that two listings compare regardless of order. */
 export function byId<T extends { id: string }>(views: Iterable<T>): T[] {
   return [...views].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * The user/assistant texts of a model request's input as `role: text`, without the context
+ * messages Codex injects (`<environment_context>`, `<permissions …>`: they start with `<`).
+ */
+export function requestConversation(body: unknown): string[] {
+  return inputMessages(body)
+    .filter((m) => (m.role === "user" || m.role === "assistant") && !m.text.startsWith("<"))
+    .map((m) => `${m.role}: ${m.text}`);
 }
