@@ -1,10 +1,14 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fixturesSkipReason } from "@skein/testkit";
 import { formatReindexSummary } from "../../src/commands/reindex.js";
 import { threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
-import { runCli } from "../helpers/run-cli.js";
+import { BIN, runCli } from "../helpers/run-cli.js";
+
+/** util-linux `script` gives the child a pseudo-terminal; without it the TTY test cannot run. */
+const noPty = spawnSync("script", ["--version"]).status === 0 ? undefined : "util-linux `script` is not installed";
 
 const SUMMARY = /^indexed (\d+) threads \((\d+) new, (\d+) changed, (\d+) unreadable\) in \d+\.\d\d s$/;
 
@@ -54,5 +58,14 @@ describe.skipIf(fixturesSkipReason())("skein reindex", () => {
   it("prints no progress bar when stderr is not a terminal", async () => {
     const result = await runCli(["reindex", "--home", homes.codex("codexhome1")]);
     expect(result.stderr).toBe("");
+  });
+
+  it.skipIf(noPty)("draws a progress bar on a terminal, then the summary", async () => {
+    const home = homes.codex("codexhome2");
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} reindex --home ${JSON.stringify(home)}`;
+    const output = execFileSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(output).toContain("indexing [");
+    expect(output).toContain("] 7/7 files");
+    expect(output.trimEnd().split(/[\r\n]/).at(-1)).toMatch(/indexed 7 threads \(7 new, 0 changed, 0 unreadable\) in \d+\.\d\d s$/);
   });
 });
