@@ -28,7 +28,8 @@ export function describeError(error: unknown, home: string): ErrorReport {
         exitCode: 1,
       };
     case "conflict": {
-      const holder = typeof coded.holder === "string" ? ` (held by ${coded.holder})` : "";
+      // The store usually names the holder itself; add it only when the message lacks it.
+      const holder = typeof coded.holder === "string" && !error.message.includes(coded.holder) ? ` (held by ${coded.holder})` : "";
       return {
         message: `${error.message}${holder}; another process is writing this thread: wait for it to finish or stop it, then retry`,
         exitCode: 1,
