@@ -2,5 +2,12 @@ import { defineProject } from "vitest/config";
 
 export default defineProject({
   ssr: { resolve: { conditions: ["@skein/source", "module", "node", "development|production"] } },
-  test: { name: "torture", environment: "node", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
+  test: {
+    name: "torture",
+    environment: "node",
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
 });
