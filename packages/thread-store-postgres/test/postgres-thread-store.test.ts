@@ -65,11 +65,12 @@ describe.skipIf(PG_SKIP)(`PostgresThreadStore${PG_SKIP ? ` (skipped: ${PG_SKIP})
     });
 
     it("lets another store take over once the holder's lease expired without renewal", async () => {
-      const a = await open(300);
+      // a's renewal timer (every TTL/3 = 20 s) does not fire during the test: it is as good as dead.
+      const a = await open(60_000);
       const b = await open(300);
       const threadId = await seed(a, ["hi"]);
       await a.resumeThread({ threadId, metadata: META });
-      // Simulate a dead holder: its lease stops being renewed (expire it by the database clock).
+      // Its lease then runs out by the database clock.
       await sql(`UPDATE "${schema}".thread_writers SET expires_at = now() - interval '1 second'`);
       await b.resumeThread({ threadId, metadata: META });
       await b.appendItems({ threadId, items: [say("from b")] });
