@@ -2,7 +2,7 @@ export { run, createProgram, cliVersion, type RunOptions } from "./program.js";
 export { resolveHome, HOME_ENV_VARS } from "./home.js";
 export { processOutput, DEFAULT_WIDTH, type Output, type Colors } from "./output.js";
 export type { CommandContext } from "./context.js";
-export { resolveThread, looksLikeThreadId } from "./resolve-thread.js";
+export { resolveThread, looksLikeThreadId, type ResolveThreadOptions } from "./resolve-thread.js";
 export { describeError, debugTrace, type ErrorReport } from "./describe-error.js";
 export { toThreadJson, toThreadDetailJson, isoTime, type ThreadJson } from "./format/thread-json.js";
 export { renderThreadTable, type ThreadTableOptions } from "./format/thread-table.js";

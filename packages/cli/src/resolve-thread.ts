@@ -9,13 +9,25 @@ export function looksLikeThreadId(ref: string): boolean {
   return UUID.test(ref);
 }
 
+/** Options of {@link resolveThread}. */
+export interface ResolveThreadOptions {
+  /** Told when a name matched several threads (the newest was chosen). */
+  warn?: (message: string) => void;
+}
+
 /**
  * Finds the thread a user means by `<id|name>`, active or archived. A UUID is an id; anything
- * else is a name, and resolves to the most recently updated thread with exactly that name.
+ * else is a name, and resolves to the most recently updated thread with exactly that name
+ * (`warn` hears about the others, so nobody renames or deletes the wrong one unknowingly).
  *
  * @throws ThreadRefNotFoundError when nothing matches.
  */
-export async function resolveThread(store: ThreadStore, ref: string, home: string): Promise<StoredThread> {
+export async function resolveThread(
+  store: ThreadStore,
+  ref: string,
+  home: string,
+  options: ResolveThreadOptions = {},
+): Promise<StoredThread> {
   if (looksLikeThreadId(ref)) {
     try {
       return await store.readThread({ threadId: ref.toLowerCase(), includeArchived: true });
@@ -32,6 +44,11 @@ export async function resolveThread(store: ThreadStore, ref: string, home: strin
     undefined,
   );
   if (newest === undefined) throw new ThreadRefNotFoundError("name", ref, home);
+  if (named.length > 1) {
+    options.warn?.(
+      `note: ${named.length} threads are named "${ref}"; using ${newest.threadId}, the most recently updated (pass an id to choose another)`,
+    );
+  }
   return newest;
 }
 

@@ -8,7 +8,7 @@ import { resolveThread } from "../resolve-thread.js";
  */
 export async function archiveCommand(ctx: CommandContext, ref: string): Promise<void> {
   const message = await withStore(ctx.home, async (store) => {
-    const thread = await resolveThread(store, ref, ctx.home);
+    const thread = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
     if (thread.archived) return `${thread.threadId} is already archived`;
     await store.archiveThread({ threadId: thread.threadId });
     return `archived ${thread.threadId} (bring it back with \`skein unarchive ${thread.threadId}\`)`;
@@ -22,7 +22,7 @@ export async function archiveCommand(ctx: CommandContext, ref: string): Promise<
  */
 export async function unarchiveCommand(ctx: CommandContext, ref: string): Promise<void> {
   const message = await withStore(ctx.home, async (store) => {
-    const thread = await resolveThread(store, ref, ctx.home);
+    const thread = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
     if (!thread.archived) return `${thread.threadId} is not archived`;
     await store.unarchiveThread({ threadId: thread.threadId });
     return `unarchived ${thread.threadId}`;

@@ -15,7 +15,7 @@ export interface DeleteOptions {
 export async function deleteCommand(ctx: CommandContext, ref: string, options: DeleteOptions): Promise<void> {
   if (!options.yes) throw new ConfirmationRequiredError("delete", ref);
   const thread = await withStore(ctx.home, async (store) => {
-    const found = await resolveThread(store, ref, ctx.home);
+    const found = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
     await store.deleteThread({ threadId: found.threadId });
     return found;
   });

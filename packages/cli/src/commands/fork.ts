@@ -15,7 +15,7 @@ export interface ForkOptions {
 export async function forkCommand(ctx: CommandContext, ref: string, options: ForkOptions): Promise<void> {
   const { ThreadManager } = await import("@skein/core-session");
   const forked = await withStore(ctx.home, async (store) => {
-    const source = await resolveThread(store, ref, ctx.home);
+    const source = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
     const manager = new ThreadManager({ store, defaults: { modelProvider: source.modelProvider } });
     try {
       const session = await manager.forkThread({ threadId: source.threadId, name: options.name });

@@ -9,7 +9,7 @@ import { resolveThread } from "../resolve-thread.js";
 export async function renameCommand(ctx: CommandContext, ref: string, newName: string): Promise<void> {
   const name = newName.trim();
   const updated = await withStore(ctx.home, async (store) => {
-    const thread = await resolveThread(store, ref, ctx.home);
+    const thread = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
     return store.updateThreadMetadata({
       threadId: thread.threadId,
       patch: { name: name === "" ? null : name },

@@ -19,7 +19,7 @@ export interface ShowOptions {
  */
 export async function showCommand(ctx: CommandContext, ref: string, options: ShowOptions): Promise<void> {
   const { thread, history } = await withStore(ctx.home, async (store) => {
-    const found = await resolveThread(store, ref, ctx.home);
+    const found = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
     const loaded = options.items ? await store.loadHistory({ threadId: found.threadId, includeArchived: true }) : undefined;
     return { thread: found, history: loaded?.items };
   });

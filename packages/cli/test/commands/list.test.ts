@@ -62,6 +62,14 @@ describe.skipIf(fixturesSkipReason())("skein list", () => {
     expect(items.map((t) => t.id).sort()).toEqual([ids["T_L"], ids["T_P"]].sort());
   });
 
+  it("filters by --cwd, resolving a relative directory", async () => {
+    const home = homes.codex("codexhome2");
+    const inDir = await runCliJson<ListJson>(["list", "--json", "--cwd", "codexwork", "--home", home], { cwd: "/tmp" });
+    const elsewhere = await runCliJson<ListJson>(["list", "--json", "--cwd", "/nowhere", "--home", home]);
+    expect(inDir.items).toHaveLength(6);
+    expect(elsewhere.items).toEqual([]);
+  });
+
   it("prints each item with exactly the documented keys, ISO times and a null nextCursor", async () => {
     const result = await runCliJson<ListJson>(["list", "--json", "--home", homes.codex("codexhome1")]);
     expect(Object.keys(result)).toEqual(["items", "nextCursor"]);

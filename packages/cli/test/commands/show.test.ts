@@ -33,6 +33,13 @@ describe.skipIf(fixturesSkipReason())("skein show", () => {
     expect(shown.id).toBe(ids()["T_F"]);
   });
 
+  it("notes on stderr when several threads share the name", async () => {
+    const result = await runCli(["show", "Named paginated thread", "--json", "--home", homes.codex("codexhome2")]);
+    expect(result.stderr).toBe(
+      `note: 2 threads are named "Named paginated thread"; using ${ids()["T_F"]}, the most recently updated (pass an id to choose another)\n`,
+    );
+  });
+
   it("fails with exit 1 naming an unknown name and suggesting list and search", async () => {
     const home = homes.codex("codexhome2");
     const result = await runCli(["show", "no such thread", "--home", home]);
