@@ -55,6 +55,6 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
   }
   ctx.out.line(renderThreadTable(items, { width: ctx.out.width, now: ctx.now(), colors: ctx.out.colors }));
   if (nextCursor !== undefined) {
-    ctx.out.line(ctx.out.colors.dim(`more: skein list --cursor ${nextCursor}   (or --all)`));
+    ctx.out.line(ctx.out.colors.dim(`more: repeat with --cursor ${nextCursor} (same options), or use --all`));
   }
 }
