@@ -8,11 +8,17 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /**
  * The shared reference material (Codex fixtures), or undefined when this clone has none.
- * `SKEIN_SHARED_DIR` overrides; the default is `../shared` next to the repository.
+ * `SKEIN_SHARED_DIR` overrides; otherwise the first `shared/` folder found next to the
+ * repository or next to one of its ancestors (`../shared`, `../../shared`, ...).
  */
 export function sharedDir(): string | undefined {
-  const dir = process.env["SKEIN_SHARED_DIR"] ?? resolve(REPO_ROOT, "../shared");
-  return existsSync(join(dir, "fixtures", "codex")) ? dir : undefined;
+  const explicit = process.env["SKEIN_SHARED_DIR"];
+  if (explicit) return existsSync(join(explicit, "fixtures", "codex")) ? explicit : undefined;
+  for (let dir = dirname(REPO_ROOT); ; dir = dirname(dir)) {
+    const candidate = join(dir, "shared");
+    if (existsSync(join(candidate, "fixtures", "codex"))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 /** Why fixture tests are skipped here, or undefined when they can run. Printed once per suite. */
