@@ -86,7 +86,7 @@ export async function runConcurrencyCampaign(options: ConcurrencyCampaignOptions
     }
     const threads = reports.reduce((a, r) => a + Object.keys(r.threads).length, 0);
     return {
-      processes: n, durationMs, ops, totalOps, opsPerSecond: Math.round((totalOps / durationMs) * 1000), threads, itemsChecked,
+      processes: n, durationMs, ops, totalOps, opsPerSecond: Math.round((totalOps / options.durationMs) * 1000), threads, itemsChecked,
       latencyMaxMs: Math.round(Math.max(...reports.map((r) => r.latencyMaxMs))),
     };
   } finally {

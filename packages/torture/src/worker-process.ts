@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { WorkerFailedError } from "./errors.js";
 
 /** Names of the worker scripts in `dist/workers/`. */
-export type WorkerName = "crash-writer" | "concurrency-worker" | "resume-contender" | "append-reader";
+export type WorkerName = "crash-writer" | "concurrency-worker" | "resume-contender" | "append-reader" | "fsync-writer";
 
 /**
  * Absolute path of a built worker script. Workers run as plain Node children, so they always
