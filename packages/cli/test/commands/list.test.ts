@@ -106,6 +106,11 @@ describe.skipIf(fixturesSkipReason())("skein list", () => {
     for (const line of result.stdout.trimEnd().split("\n")) expect(Array.from(line).length).toBeLessThanOrEqual(80);
   });
 
+  it("tells people how to get the next page", async () => {
+    const result = await runCli(["list", "--limit", "2", "--home", homes.codex("codexhome2")]);
+    expect(result.stdout.trimEnd().split("\n").at(-1)).toMatch(/^more: repeat with --cursor \S+ \(same options\), or use --all$/);
+  });
+
   it("says so when a home has no threads", async () => {
     const result = await runCli(["list", "--home", homes.empty()]);
     expect(result).toMatchObject({ code: 0, stdout: "no threads (see archived ones with `skein list --archived`)\n" });
