@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { LiveThread } from "@skein/core-session";
 import { type ThreadId, newThreadId } from "@skein/protocol";
@@ -49,6 +49,12 @@ export interface CrashCampaignReport {
   tornKeptAside: number;
   /** Index rows compared field by field with the files-only answer. */
   indexChecks: number;
+  /**
+   * Known bug (see README): a kill between the rollout's creation and its first write leaves a
+   * 0-byte file that can be neither resumed nor created again. Such threads are counted here
+   * and abandoned (nothing had been acknowledged in them); a dedicated test pins the bug.
+   */
+  stuckEmptyFiles: number;
   durationMs: number;
 }
 
@@ -57,6 +63,8 @@ interface LaneThread {
   ackFile: string;
   /** Every torn fragment ever seen at the end of this thread's file. */
   torn: Set<string>;
+  /** Set when the thread hit the empty-file bug and was given up. */
+  stuck?: boolean;
 }
 
 /**
@@ -71,7 +79,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   const started = Date.now();
   const report: CrashCampaignReport = {
     kills: 0, earlyKills: 0, threads: 0, itemsChecked: 0, itemsAcknowledged: 0,
-    tornInjected: 0, tornNatural: 0, tornKeptAside: 0, indexChecks: 0, durationMs: 0,
+    tornInjected: 0, tornNatural: 0, tornKeptAside: 0, indexChecks: 0, stuckEmptyFiles: 0, durationMs: 0,
   };
   mkdirSync(options.home, { recursive: true, mode: 0o700 });
   mkdirSync(options.workDir, { recursive: true });
@@ -85,7 +93,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
       report.threads++;
       for (let k = 0; k < perThread && budget > 0; k++) {
         budget--;
-        await killOnce(thread);
+        if (!(await killOnce(thread))) break;
         report.kills++;
         options.onProgress?.({ ...report, durationMs: Date.now() - started });
       }
@@ -94,8 +102,15 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     }
   };
 
-  const killOnce = async (thread: LaneThread): Promise<void> => {
+  /** One writer run ended by SIGKILL, then the checks. False when the thread had to be given up. */
+  const killOnce = async (thread: LaneThread): Promise<boolean> => {
     const found = await findRolloutPath(options.home, thread.threadId);
+    if (found && statSync(found.path).size === 0 && readAcks(thread.ackFile).length === 0) {
+      report.stuckEmptyFiles++;
+      thread.stuck = true;
+      budget++; // this round killed nothing
+      return false;
+    }
     const worker = startWorker("crash-writer", [options.home, thread.threadId, thread.ackFile, found ? "resume" : "create"], `crash-writer ${thread.threadId}`);
     if (random() < (options.earlyKillShare ?? 0.1)) {
       await sleep(random() * 150);
@@ -117,6 +132,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
       thread.torn.add(fragment);
       report.tornInjected++;
     }
+    return true;
   };
 
   /** Every guarantee that must hold after a kill, checked from the files and the index. */
@@ -163,6 +179,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   /** The thread resumes in this process, appends, shuts down cleanly, and the home is healthy. */
   const finishThread = async (thread: LaneThread): Promise<void> => {
     await checkThread(thread);
+    if (thread.stuck) return;
     const store = await LocalThreadStore.open({ home: options.home });
     try {
       const found = await findRolloutPath(options.home, thread.threadId);

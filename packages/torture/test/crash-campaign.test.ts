@@ -1,20 +1,90 @@
-import { join } from "node:path";
-import { makeTempDir } from "@skein/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { runCrashCampaign } from "../src/index.js";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { LiveThread } from "@skein/core-session";
+import { newThreadId } from "@skein/protocol";
+import { activeRolloutPath, readRollout } from "@skein/rollout";
+import { LocalThreadStore } from "@skein/thread-store";
+import { describe, expect, it } from "vitest";
+import { crashItem, crashSeqOf, runCrashCampaign } from "../src/index.js";
+import { seedThread, useTempDirs } from "./helpers/home.js";
+
+const tempDir = useTempDirs();
+/** Quick mode; `pnpm torture` runs the long mode (2,000 kills). */
+const QUICK_KILLS = Number(process.env["SKEIN_TORTURE_KILLS"] ?? 200);
 
 describe("runCrashCampaign", () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
-
-  it("keeps every acknowledged item in order, exactly once, through 200 SIGKILLs", async () => {
-    const dir = makeTempDir();
-    cleanups.push(dir.cleanup);
-    const report = await runCrashCampaign({ home: join(dir.path, "home"), workDir: join(dir.path, "acks"), kills: 200, lanes: 4 });
+  it(`keeps every acknowledged item in order, exactly once, through ${QUICK_KILLS} SIGKILLs`, async () => {
+    const dir = tempDir();
+    const report = await runCrashCampaign({ home: join(dir, "home"), workDir: join(dir, "acks"), kills: QUICK_KILLS, lanes: 4 });
     console.log(`crash quick: ${JSON.stringify(report)}`);
-    expect(report.kills).toBe(200);
-    expect(report.itemsAcknowledged).toBeGreaterThan(200);
+    expect(report.kills).toBe(QUICK_KILLS);
+    expect(report.itemsAcknowledged).toBeGreaterThan(QUICK_KILLS);
+    expect(report.indexChecks).toBeGreaterThanOrEqual(QUICK_KILLS);
     expect(report.tornInjected + report.tornNatural).toBeGreaterThan(0);
     expect(report.tornKeptAside).toBeGreaterThan(0);
-  }, 240_000);
+  }, 300_000);
+});
+
+describe("what a kill can leave behind", () => {
+  const params = (home: string, threadId: ReturnType<typeof newThreadId>) => ({ threadId, source: "cli" as const, metadata: { cwd: home, modelProvider: "openai" } });
+
+  // Known bug (reported): RolloutRecorder opens the rollout with O_CREAT and writes session_meta
+  // in a second syscall; a kill in between leaves a 0-byte file. LocalThreadStore.resumeThread then
+  // fails with "failed to load history … empty session file" and createThread with "already
+  // exists", so the thread id is dead for good. The crash campaign hit it about once per 600 kills.
+  it.fails("a 0-byte rollout from a kill during create does not block the thread id", async () => {
+    const home = join(tempDir(), "home");
+    const threadId = newThreadId();
+    const path = activeRolloutPath(home, threadId, Date.now());
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, "", { mode: 0o600 });
+    const store = await LocalThreadStore.open({ home });
+    try {
+      const live = await LiveThread.resume(store, params(home, threadId)).catch(() => LiveThread.create(store, params(home, threadId)));
+      await live.appendItems([crashItem(1)]);
+      await live.shutdown();
+      const read = await readRollout((await store.readThread({ threadId })).rolloutPath!);
+      expect(read.lines.map(crashSeqOf).filter((s) => s !== undefined)).toEqual([1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  // Known bug (reported): WriterLock writes its holder record after creating the lock file with
+  // O_EXCL; a kill in between leaves an empty lock. writer-lock.ts says such a lock is "only
+  // treated as stale once it is old", but acquire() throws ConflictError for it at any age, so
+  // the thread can never be written again until someone deletes the file by hand.
+  it.fails("an empty lock file an hour old (kill during lock creation) does not block the writer forever", async () => {
+    const home = join(tempDir(), "home");
+    const store = await LocalThreadStore.open({ home });
+    try {
+      const { threadId } = await seedThread(store, ["locked out"]);
+      const lock = join(home, ".skein", "locks", `${threadId}.lock`);
+      writeFileSync(lock, "", { mode: 0o600 });
+      const hourAgo = Date.now() / 1000 - 3600;
+      utimesSync(lock, hourAgo, hourAgo);
+      const live = await LiveThread.resume(store, params(home, threadId));
+      await live.shutdown();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a stale lock left by a killed writer is taken over by the next writer", async () => {
+    const home = join(tempDir(), "home");
+    const store = await LocalThreadStore.open({ home });
+    try {
+      const { threadId } = await seedThread(store, ["was locked"]);
+      const lock = join(home, ".skein", "locks", `${threadId}.lock`);
+      // pid 2^22+1 is above Linux's pid_max: certainly not running.
+      writeFileSync(lock, JSON.stringify({ pid: 4_194_305, hostname: (await import("node:os")).hostname(), startedAtMs: 1, token: "dead" }), { mode: 0o600 });
+      const live = await LiveThread.resume(store, params(home, threadId));
+      await live.appendItems([crashItem(7)]);
+      await live.shutdown();
+      const history = (await store.loadHistory({ threadId })).items;
+      expect(history.map(crashSeqOf).filter((s) => s !== undefined)).toEqual([7]);
+    } finally {
+      await store.close();
+    }
+  });
 });
