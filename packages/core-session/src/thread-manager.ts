@@ -141,6 +141,9 @@ export class ThreadManager {
           ...(baseInstructions !== undefined && { baseInstructions }),
           ...this.#writerFacts(),
           dynamicTools: tools,
+          // Not paginated: Codex 0.169's thread/read of a paginated thread serves its own
+          // projection (thread_history_1.sqlite), which has no rows for a thread Codex never
+          // loaded, so it would show none of our turns. Codex reads legacy files directly.
           historyMode: "legacy",
           metadata: this.#metadata(cwd, params.modelProvider, params.memoryMode),
         },
@@ -342,6 +345,8 @@ export class ThreadManager {
         history,
         dynamicTools: tools,
         toolsChanged: !sameDynamicTools(tools, stored),
+        // Codex keeps a thread in its history form; so do we (a fork's prefix carries the parent's meta).
+        historyMode: own?.first.history_mode ?? "legacy",
         ...(baseInstructions !== undefined && { baseInstructions }),
         model: params.model ?? lastTurnContextModel(history) ?? this.defaults.model ?? DEFAULT_MODEL,
         cwd: params.cwd ?? lastTurnContextCwd(history) ?? own?.first.cwd ?? this.#cwd(),

@@ -1,4 +1,4 @@
-import { type DynamicToolSpec, type RolloutItem, type ThreadId, type ThreadMetadataPatch, newThreadId } from "@skein/protocol";
+import { type DynamicToolSpec, type HistoryMode, type RolloutItem, type ThreadId, type ThreadMetadataPatch, newThreadId } from "@skein/protocol";
 import { isPersistedRolloutItem } from "@skein/rollout";
 import type { ThreadRecord } from "@skein/thread-store";
 import { type DynamicToolsMode, dynamicToolsRecord, mergeDynamicTools, normalizeDynamicTools, sameDynamicTools } from "./dynamic-tools.js";
@@ -6,7 +6,8 @@ import { MetadataUpdateError, ModelCallError, TurnLimitExceededError } from "./e
 import type { LiveThread, LiveThreadUpdateOptions } from "./live-thread.js";
 import type { ModelClient, ModelUsage } from "./model-client.js";
 import { type ModelRequest, buildModelRequest } from "./model-request.js";
-import { type WireTokenUsage, addUsage, assistantText, event, lastTokenTotals, response, tokenCount, turnOpening } from "./turn-items.js";
+import { type ToolCallOutcome, type TurnForm, turnForm } from "./turn-form.js";
+import { type WireTokenUsage, addUsage, assistantText, event, lastTokenTotals, response, tokenCount } from "./turn-items.js";
 
 /** Runs a dynamic tool: gets the parsed arguments, returns the text the model sees. */
 export type ToolHandler = (args: unknown) => Promise<string>;
@@ -20,6 +21,11 @@ export interface ThreadSessionInit {
   /** The history so far (loaded, copied for a fork, or empty), oldest first. */
   history: readonly Pick<RolloutItem, "type" | "payload">[];
   dynamicTools: readonly DynamicToolSpec[];
+  /**
+   * The form turns are recorded in: the thread's `session_meta.history_mode` (absent = legacy).
+   * Codex keeps a thread in its form, so a resumed paginated thread gets paginated turns.
+   */
+  historyMode?: HistoryMode;
   baseInstructions?: string;
   model: string;
   cwd: string;
@@ -66,6 +72,7 @@ export class ThreadSession {
   readonly baseInstructions: string | undefined;
   readonly model: string;
   readonly cwd: string;
+  readonly #form: TurnForm;
   readonly #history: Pick<RolloutItem, "type" | "payload">[];
   readonly #init: ThreadSessionInit;
   #tools: DynamicToolSpec[];
@@ -79,12 +86,18 @@ export class ThreadSession {
     this.baseInstructions = init.baseInstructions;
     this.model = init.model;
     this.cwd = init.cwd;
+    this.#form = turnForm(init.historyMode ?? "legacy", this.threadId);
     this.#history = [...init.history];
     this.#tools = [...init.dynamicTools];
     this.#toolsChanged = init.toolsChanged ?? false;
     this.#handlers = { ...init.toolHandlers };
     this.#totals = lastTokenTotals(init.history);
     this.#init = init;
+  }
+
+  /** The form this session records turns in (the thread's `history_mode`). */
+  get historyMode(): HistoryMode {
+    return this.#form.historyMode;
   }
 
   /** The session's dynamic tools, in the order the model sees them. */
@@ -143,11 +156,14 @@ export class ThreadSession {
   }
 
   /**
-   * Records one legacy, Codex-compatible user turn: `task_started`, `turn_context`, the user
-   * input and `user_message`, then each model response (assistant message + `agent_message`,
-   * or function calls answered by the session's tool handlers and sent back), `token_count`
-   * when usage is known, and `task_complete`. A failing model call records `turn_aborted` and
-   * throws {@link ModelCallError}. Metadata failures do not stop the turn (see `TurnResult`).
+   * Records one Codex-compatible user turn, in the form of the thread's history mode:
+   * `task_started`, `turn_context`, the user input and its user-message record
+   * (`user_message`, or `item_completed{UserMessage}` in a paginated thread), then each model
+   * response (assistant message with `agent_message` or `item_completed{AgentMessage}`, or
+   * function calls answered by the session's tool handlers, with `item_completed{DynamicToolCall}`
+   * in a paginated thread, and sent back), `token_count` when usage is known, and
+   * `task_complete`. A failing model call records `turn_aborted` and throws
+   * {@link ModelCallError}. Metadata failures do not stop the turn (see `TurnResult`).
    */
   async runTurn(params: RunTurnParams): Promise<TurnResult> {
     const turnId = params.turnId ?? newThreadId();
@@ -162,7 +178,8 @@ export class ThreadSession {
       approvalPolicy: this.#init.approvalPolicy ?? "never",
       sandboxPolicy: this.#init.sandboxPolicy ?? { type: "read-only" },
     };
-    await this.#record(turnOpening(settings, params.userText, now()), result);
+    const startedAtMs = now();
+    await this.#record(this.#form.opening(settings, params.userText, startedAtMs), result);
     for (;;) {
       if (result.modelCalls >= maxCalls) {
         await this.#record([event({ type: "turn_aborted", turn_id: turnId, reason: "interrupted" })], result);
@@ -177,12 +194,14 @@ export class ThreadSession {
         await this.#record([event({ type: "turn_aborted", turn_id: turnId, reason: "interrupted" })], result);
         throw new ModelCallError(turnId, { cause: error });
       }
-      const calls = await this.#recordResponse(reply.output, reply.usage, result);
+      const calls = await this.#recordResponse(turnId, reply.output, reply.usage, result, now);
       if (calls.length === 0) break;
-      const outputs = await Promise.all(calls.map((call) => runTool(call, handlers)));
-      await this.#record(outputs.map((output, i) => response({ type: "function_call_output", call_id: calls[i]!.call_id, output })), result);
+      const dynamic = new Set(this.#tools.map((t) => t.name));
+      const outcomes = await Promise.all(calls.map((call) => runTool(call, handlers, dynamic.has(call.name), now)));
+      await this.#record(outcomes.flatMap((outcome) => this.#form.toolResult(turnId, outcome)), result);
     }
-    await this.#record([event({ type: "task_complete", turn_id: turnId, last_agent_message: result.lastAgentMessage })], result);
+    const completion = { lastAgentMessage: result.lastAgentMessage, startedAtMs, completedAtMs: now() };
+    await this.#record([this.#form.completion(turnId, completion)], result);
     if (this.#totals) result.totalTokenUsage = this.#totals;
     return result;
   }
@@ -215,17 +234,25 @@ export class ThreadSession {
     }
   }
 
-  async #recordResponse(output: readonly RolloutItem["payload"][], usage: ModelUsage | undefined, result: TurnResult): Promise<FunctionCall[]> {
+  async #recordResponse(
+    turnId: string,
+    output: readonly RolloutItem["payload"][],
+    usage: ModelUsage | undefined,
+    result: TurnResult,
+    now: () => number,
+  ): Promise<FunctionCall[]> {
     const items: RolloutItem[] = [];
     const calls: FunctionCall[] = [];
     for (const raw of output) {
       const item = raw as { type: string } & Record<string, unknown>;
-      items.push(response(item));
       const text = assistantText(item);
       if (text !== undefined) {
-        items.push(event({ type: "agent_message", message: text, phase: null }));
+        items.push(...this.#form.assistantMessage(turnId, item, text, now()));
         result.lastAgentMessage = text;
-      } else if (item.type === "function_call") {
+        continue;
+      }
+      items.push(response(item));
+      if (item.type === "function_call") {
         calls.push({ name: String(item["name"]), arguments: String(item["arguments"] ?? "{}"), call_id: String(item["call_id"]) });
       }
     }
@@ -268,13 +295,23 @@ interface FunctionCall {
   call_id: string;
 }
 
-async function runTool(call: FunctionCall, handlers: ToolHandlers): Promise<string> {
+async function runTool(call: FunctionCall, handlers: ToolHandlers, dynamic: boolean, now: () => number): Promise<ToolCallOutcome> {
+  const startedAtMs = now();
+  const done = (output: string, success: boolean): ToolCallOutcome => ({
+    callId: call.call_id,
+    tool: call.name,
+    arguments: call.arguments,
+    output,
+    success,
+    dynamic,
+    startedAtMs,
+    completedAtMs: now(),
+  });
   const handler = handlers[call.name];
-  if (!handler) return `unsupported call: ${call.name}`;
+  if (!handler) return done(`unsupported call: ${call.name}`, false);
   try {
-    return await handler(call.arguments ? JSON.parse(call.arguments) : {});
+    return done(await handler(call.arguments ? JSON.parse(call.arguments) : {}), true);
   } catch (error) {
-    return `tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}`;
+    return done(`tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}`, false);
   }
 }
-

@@ -1,18 +1,7 @@
-import type { ResponseItem, RolloutItem, TurnContext } from "@skein/protocol";
+import type { ResponseItem, RolloutItem } from "@skein/protocol";
 import type { ModelUsage } from "./model-client.js";
 
-// The legacy (0.100-style, no ordinals) records of one turn, as Codex writes them:
-// codex-real-format.md §3.3 and Appendix B.3.
-
-/** Settings a turn records in its `turn_context`. */
-export interface TurnSettings {
-  turnId: string;
-  cwd: string;
-  model: string;
-  approvalPolicy: string;
-  sandboxPolicy: unknown;
-  reasoningEffort?: string;
-}
+// Record builders shared by both turn forms (see turn-form.ts): codex-real-format.md §3.4.
 
 /** Cumulative token counts of a thread, wire (snake_case) form. */
 export interface WireTokenUsage {
@@ -21,25 +10,6 @@ export interface WireTokenUsage {
   output_tokens: number;
   reasoning_output_tokens: number;
   total_tokens: number;
-}
-
-/** The records that open a user turn: task start, turn context, the model input, the user event. */
-export function turnOpening(settings: TurnSettings, userText: string, startedAtMs: number): RolloutItem[] {
-  const context: TurnContext = {
-    turn_id: settings.turnId,
-    cwd: settings.cwd,
-    approval_policy: settings.approvalPolicy,
-    sandbox_policy: settings.sandboxPolicy,
-    model: settings.model,
-    summary: "auto",
-  };
-  if (settings.reasoningEffort !== undefined) context["effort"] = settings.reasoningEffort;
-  return [
-    event({ type: "task_started", turn_id: settings.turnId, started_at: Math.floor(startedAtMs / 1000), model_context_window: null, collaboration_mode_kind: "default" }),
-    { type: "turn_context", payload: context },
-    response({ type: "message", role: "user", content: [{ type: "input_text", text: userText }] }),
-    event({ type: "user_message", message: userText, images: [], local_images: [], text_elements: [] }),
-  ];
 }
 
 /** A model-visible record. */

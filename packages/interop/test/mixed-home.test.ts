@@ -63,27 +63,35 @@ describe("Mixed use of one home", () => {
     ]);
   });
 
-  it("reads the same conversation as Codex's thread/read for Codex's own turns", async () => {
-    const app = await codex.appServer();
-    const thread = await app.readThread(threadId, true);
-    await app.close();
-    const skeinTexts = new Set(["skein turn 2", "skein turn 4"]);
-    const ours = rolloutConversation((await readRollout(path)).lines);
-    // Drop Skein's turns (user message + answer) from our reading; see the next test for why.
-    const codexTurnsOnly = ours.filter((m, i) => !skeinTexts.has(m.text) && !(m.role === "agent" && skeinTexts.has(ours[i - 1]?.text ?? "")));
-    expect(codexConversation(thread)).toEqual(codexTurnsOnly);
-  });
-
-  // Known disagreement (README): ThreadManager appends legacy `user_message`/`agent_message`
-  // events even to a paginated file, and Codex's thread/read projects only `item_completed`
-  // events for paginated threads. The model still sees Skein's turns (test above); Codex's UI
-  // does not. This test starts passing (and `fails` then fails) once core-session writes
-  // `item_completed` items into paginated files.
-  it.fails("Codex's thread/read also shows Skein's turns", async () => {
+  // Skein records its turns in the thread's own (paginated) form, with `item_completed` items,
+  // the only records Codex's thread/read projects for a paginated thread.
+  it("reads the same conversation as Codex's thread/read, both writers' turns included", async () => {
     const app = await codex.appServer();
     const thread = await app.readThread(threadId, true);
     await app.close();
     expect(codexConversation(thread)).toEqual(rolloutConversation((await readRollout(path)).lines));
+  });
+
+  it("shows Skein's user and agent messages in Codex's thread/read, as completed turns of their own", async () => {
+    const app = await codex.appServer();
+    const thread = await app.readThread(threadId, true);
+    await app.close();
+    const turnIds = (await readRollout(path)).lines
+      .filter((l) => l.type === "event_msg" && (l.payload as { type?: string }).type === "task_started")
+      .map((l) => (l.payload as { turn_id: string }).turn_id);
+    expect(thread.turns.map((t) => ({ id: t.id, status: t.status }))).toEqual(turnIds.map((id) => ({ id, status: "completed" })));
+    expect(codexConversation(thread)).toEqual([
+      { role: "user", text: "codex turn 1" },
+      { role: "agent", text: "mock reply #1: codex turn 1" },
+      { role: "user", text: "skein turn 2" },
+      { role: "agent", text: "hi from scripted model #1 (you said: skein turn 2)" },
+      { role: "user", text: "codex turn 3" },
+      { role: "agent", text: "mock reply #2: codex turn 3" },
+      { role: "user", text: "skein turn 4" },
+      { role: "agent", text: "hi from scripted model #1 (you said: skein turn 4)" },
+      { role: "user", text: "codex turn 5" },
+      { role: "agent", text: "mock reply #3: codex turn 5" },
+    ]);
   });
 
   it("lists the thread the same way in Codex and Skein: same id, archived flag, no fork parent", async () => {
