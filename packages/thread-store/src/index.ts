@@ -60,4 +60,7 @@ export {
   type HomeProblem,
   type HomeCheckReport,
   type WriterLockHolder,
+  type ImportLine,
+  type ImportThreadParams,
+  type LoadRawHistoryParams,
 } from "./local/index.js";

@@ -11,4 +11,7 @@ export type {
   HomeProblem,
   HomeCheckReport,
   WriterLockHolder,
+  ImportLine,
+  ImportThreadParams,
+  LoadRawHistoryParams,
 } from "./types.js";

@@ -65,12 +65,21 @@ import type {
   UpdateThreadMetadataParams,
 } from "../types.js";
 import { checkHome } from "./check-home.js";
+import { importedRow, planImport, writeNewRollout } from "./import-thread.js";
+import { readRawHistory } from "./raw-history.js";
 import { assertInsideHome, resolveRolloutPathParam } from "./home-paths.js";
 import { catchUp, reindexHome, recordFile } from "./index-sync.js";
 import { LiveWriters, internal } from "./live-writers.js";
 import { PatchSidecar } from "./patch-sidecar.js";
 import { applyPatchToRow, rowFromExtracted, storedThreadFromRow, type ExtractedMetadata } from "./thread-row-mapping.js";
-import type { HomeCheckReport, LocalThreadStoreOptions, ReindexOptions, ReindexReport } from "./types.js";
+import type {
+  HomeCheckReport,
+  ImportThreadParams,
+  LoadRawHistoryParams,
+  LocalThreadStoreOptions,
+  ReindexOptions,
+  ReindexReport,
+} from "./types.js";
 import { WriterLock, inspectWriterLock, writerLockPath, describeHolder } from "./writer-lock.js";
 
 // Behaviour: codex-storage-spec.md §3.2 (LocalThreadStore), adapted: the index is read first and
@@ -780,6 +789,73 @@ export class LocalThreadStore implements ThreadStore {
         holder: describeHolder(state.holder),
       });
     }
+  }
+
+  // ---- whole-thread copy (used by copyThreads of @skein/thread-store-postgres) ------------------
+
+  /**
+   * The thread's full history as its exact stored lines, lineage prefix first: line `i` is the
+   * text of `loadHistory(...).items[i]` (unparsable lines are skipped by both).
+   *
+   * @throws ThreadNotFoundError for an unknown id; InvalidRequestError for an archived thread
+   *   without `includeArchived`.
+   */
+  async loadRawHistory(params: LoadRawHistoryParams): Promise<string[]> {
+    this.#assertOpen();
+    const threadId = parseThreadId(params?.threadId);
+    const loc = await this.#locate(threadId, params.includeArchived ?? false);
+    if (!loc) throw new ThreadNotFoundError(threadId);
+    return (await readRawHistory(this.home, loc.path)).map((l) => l.raw);
+  }
+
+  /**
+   * Stores a whole thread as given: its own lines, byte for byte (`raw` when given), in a new
+   * rollout under `sessions/YYYY/MM/DD/` (or `archived_sessions/` when `thread.archived`), named
+   * like the source's file; its name in `session_index.jsonl`; its summary in the index. The
+   * file's mtime is `thread.updatedAt`. A fork's inherited prefix (the lines before its own
+   * `session_meta`) is not written: its parent must already be here with the same prefix.
+   * The file appears atomically, and nothing existing is ever overwritten.
+   *
+   * @throws ConflictError when the thread (or its file) already exists, or has a live writer.
+   * @throws InvalidRequestError for a bad id, a history without the thread's own `session_meta`,
+   *   or a fork whose parent prefix is not in this home.
+   */
+  async importThread(params: ImportThreadParams): Promise<void> {
+    this.#assertOpen();
+    const threadId = parseThreadId(params?.thread?.threadId);
+    if (!Array.isArray(params.lines)) throw new InvalidRequestError("invalid lines: expected an array");
+    this.#writers.assertFree(threadId);
+    const lock = WriterLock.acquire(this.home, threadId, this.#now());
+    try {
+      if (await this.#existsDurably(threadId)) throw new ConflictError(`thread ${threadId} already exists`);
+      const plan = await planImport(this.home, threadId, params);
+      await writeNewRollout(plan, { mtimeMs: params.thread.updatedAt, fsync: this.#fsync });
+      if (params.thread.name) {
+        await appendSessionName(this.home, { threadId, name: params.thread.name, updatedAt: new Date(params.thread.updatedAt) });
+      }
+      if (this.#db) {
+        try {
+          this.#db.upsertThread(importedRow(params.thread, plan));
+        } catch (error) {
+          throw internal(`failed to index imported thread ${threadId}`, error);
+        }
+        await recordFile(this.#db, plan.path, threadId, this.#now());
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * Every thread with a rollout file here, active and archived, listable or not (a list hides
+   * threads with an empty preview). Oldest file name first, so a fork's parent comes before it.
+   */
+  async listThreadIds(): Promise<ThreadId[]> {
+    this.#assertOpen();
+    const files = (await scanRolloutFiles(this.home)).sort(
+      (a, b) => a.fileNameTimestampMs - b.fileNameTimestampMs || (a.threadId < b.threadId ? -1 : a.threadId > b.threadId ? 1 : 0),
+    );
+    return [...new Set(files.map((f) => f.threadId))];
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

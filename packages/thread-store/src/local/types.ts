@@ -1,4 +1,4 @@
-import type { ThreadId } from "@skein/protocol";
+import type { RolloutLine, StoredThread, ThreadId } from "@skein/protocol";
 
 /** Which index backs reads and lists: the SQLite state DB, or none (files only). */
 export type LocalIndexMode = "sqlite" | "none";
@@ -128,4 +128,26 @@ export interface WriterLockHolder {
   hostname: string;
   startedAtMs: number;
   token: string;
+}
+
+/** One line of {@link ImportThreadParams.lines}: the parsed line and, when known, its exact text. */
+export interface ImportLine {
+  line: RolloutLine;
+  /** The exact stored JSON text (no newline). Written as is; absent: `JSON.stringify(line)`. */
+  raw?: string;
+}
+
+/** Params of `LocalThreadStore.importThread` (the shape `copyThreads` of @skein/thread-store-postgres passes). */
+export interface ImportThreadParams {
+  /** The summary as the source store reports it (times, name, archived flag, every field). */
+  thread: StoredThread;
+  /** The full history, first line first; for a fork, the inherited prefix first, as `loadHistory` returns it. */
+  lines: readonly ImportLine[];
+}
+
+/** Params of `LocalThreadStore.loadRawHistory`. */
+export interface LoadRawHistoryParams {
+  threadId: ThreadId;
+  /** Default false: an archived thread is rejected, as `loadHistory` does. */
+  includeArchived?: boolean;
 }
