@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { readRollout } from "@skein/rollout";
 import { codexFixtureIds, extractCodexHome, fixturesSkipReason, type TempDir } from "@skein/testkit";
 import { LocalThreadStore } from "@skein/thread-store";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedModel, ThreadManager } from "../src/index.js";
+import { PAGINATED_TOOL_TURN, lineShape } from "./fixtures/turn-shapes.js";
 
 // Real Codex 0.169.0 homes (codex-real-format.md §9): sessions written by Codex itself,
 // resumed through LocalThreadStore + ThreadManager over a temp copy.
@@ -58,6 +60,47 @@ describe.skipIf(fixturesSkipReason())("ThreadManager over real Codex homes", () 
     const { T_P } = codexFixtureIds(2);
     const session = await manager.resumeThread({ threadId: T_P! });
     expect(session.nextModelRequest().tools.map((t) => t.name)).toEqual(["mock_lookup"]);
+  });
+
+  // A paginated Codex thread stays paginated: Skein's turn is recorded with item_completed
+  // items (codex-real-format.md §3.3), its ordinals continue Codex's, and nothing legacy appears.
+  async function paginatedTurn(threadId: string, userText: string) {
+    const before = (await readRollout((await store.readThread({ threadId })).rolloutPath!)).lines.length;
+    const session = await manager.resumeThread({ threadId, toolHandlers: { mock_lookup: async () => "42" } });
+    expect(session.historyMode).toBe("paginated");
+    const turn = await session.runTurn({ userText, model: new ScriptedModel() });
+    await session.shutdown();
+    const read = await readRollout((await store.readThread({ threadId })).rolloutPath!);
+    return { turn, read, appended: read.lines.slice(before) };
+  }
+
+  it("records a tool turn on the paginated app-server thread T_P in the paginated form", async () => {
+    await open("codexhome2");
+    const { T_P } = codexFixtureIds(2);
+    const { appended } = await paginatedTurn(T_P!, "[[tool:mock_lookup]] from Skein");
+    expect(appended.map(lineShape)).toEqual(PAGINATED_TOOL_TURN);
+    const call = appended.find((l) => lineShape(l) === "item_completed.DynamicToolCall")!.payload as { thread_id: string; item: unknown };
+    expect(call.thread_id).toBe(T_P);
+    expect(call.item).toMatchObject({ tool: "mock_lookup", arguments: { key: "alpha" }, content_items: [{ type: "inputText", text: "42" }], success: true });
+  });
+
+  it("continues the ordinals of the paginated exec thread T_A and parses back cleanly", async () => {
+    await open("codexhome2");
+    const { T_A } = codexFixtureIds(2);
+    const { read, appended } = await paginatedTurn(T_A!, "hello from Skein");
+    expect({ parseErrors: read.parseErrors, badLines: read.badLines }).toEqual({ parseErrors: 0, badLines: [] });
+    const ordinals = read.lines.map((l) => (l as { ordinal?: number }).ordinal);
+    expect(ordinals).toEqual(ordinals.map((_, i) => i));
+    expect(appended.map(lineShape).filter((s) => s === "user_message" || s === "agent_message")).toEqual([]);
+  });
+
+  it("keeps the Codex thread's preview and name after a paginated Skein turn", async () => {
+    await open("codexhome2");
+    const { T_A } = codexFixtureIds(2);
+    const before = await store.readThread({ threadId: T_A! });
+    await paginatedTurn(T_A!, "hello from Skein");
+    const after = await store.readThread({ threadId: T_A! });
+    expect({ preview: after.preview, name: after.name }).toEqual({ preview: before.preview, name: before.name });
   });
 
   it("forks a Codex thread with its tool into a legacy Skein thread", async () => {

@@ -1,7 +1,9 @@
+import { type ResponseItem, type ThreadId, newThreadId } from "@skein/protocol";
 import { InMemoryThreadStore, InternalError } from "@skein/thread-store";
 import { describe, expect, it } from "vitest";
-import { type ModelClient, ModelCallError, ScriptedModel, ThreadManager, TurnLimitExceededError } from "../src/index.js";
-import { LOOKUP_TOOL } from "./fixtures/items.js";
+import { LiveThread, type ModelClient, ModelCallError, normalizeDynamicTools, ScriptedModel, ThreadManager, TurnLimitExceededError } from "../src/index.js";
+import { LOOKUP_TOOL, legacyTurn } from "./fixtures/items.js";
+import { PAGINATED_TOOL_TURN, lineShape } from "./fixtures/turn-shapes.js";
 import { recordingStore } from "./fixtures/recording-store.js";
 
 function manager(store = new InMemoryThreadStore()) {
@@ -60,5 +62,115 @@ describe("ThreadSession.runTurn", () => {
     expect(lastEvent(session)).toMatchObject({ type: "task_complete" });
     // The failed patch was retried with the turn's next append.
     expect((await rec.store.readThread({ threadId: session.threadId })).preview).toBe("hello");
+  });
+});
+
+/** A model that answers each request with the next scripted output, with fixed usage. */
+function replies(...outputs: ResponseItem[][]): ModelClient {
+  let n = 0;
+  return { respond: async () => ({ output: outputs[n++] ?? [], usage: { inputTokens: 10, outputTokens: 2, totalTokens: 12 } }) };
+}
+
+/** A thread stored with `history_mode` and the lookup tool, holding one earlier turn, resumed through a manager. */
+async function resumedThread(historyMode: "legacy" | "paginated", store = new InMemoryThreadStore()) {
+  const threadId = newThreadId() as ThreadId;
+  const dynamicTools = normalizeDynamicTools([LOOKUP_TOOL]);
+  const live = await LiveThread.create(store, { threadId, source: "cli", historyMode, dynamicTools, metadata: { modelProvider: "openai", cwd: "/work" } });
+  await live.appendItems(legacyTurn("turn-0", "earlier question", "earlier answer"));
+  await live.shutdown();
+  const m = manager(store);
+  return { store, session: await m.resumeThread({ threadId, toolHandlers: { lookup: async () => "42" } }) };
+}
+
+const TOOL_CALL: ResponseItem = { type: "function_call", name: "lookup", arguments: '{"key":"alpha"}', call_id: "call_7" };
+const ANSWER: ResponseItem = { type: "message", role: "assistant", content: [{ type: "output_text", text: "the answer is 42" }] };
+
+describe("ThreadSession.runTurn on a paginated thread", () => {
+  it("takes the history mode from the resumed thread's session_meta", async () => {
+    expect((await resumedThread("paginated")).session.historyMode).toBe("paginated");
+    expect((await resumedThread("legacy")).session.historyMode).toBe("legacy");
+  });
+
+  it("starts new threads in the legacy form", async () => {
+    expect((await manager().startThread()).historyMode).toBe("legacy");
+  });
+
+  it("records a tool turn in Codex 0.169's paginated order", async () => {
+    const { session } = await resumedThread("paginated");
+    const before = session.history.length;
+    await session.runTurn({ userText: "look it up", model: replies([TOOL_CALL], [ANSWER]) });
+    expect(session.history.slice(before).map(lineShape)).toEqual(PAGINATED_TOOL_TURN);
+  });
+
+  it("records a legacy thread's turn in the legacy form", async () => {
+    const { session } = await resumedThread("legacy");
+    const before = session.history.length;
+    await session.runTurn({ userText: "look it up", model: replies([TOOL_CALL], [ANSWER]) });
+    expect(session.history.slice(before).map(lineShape)).toEqual([
+      "task_started",
+      "turn_context",
+      "message.user",
+      "user_message",
+      "function_call",
+      "token_count",
+      "function_call_output",
+      "message.assistant",
+      "agent_message",
+      "token_count",
+      "task_complete",
+    ]);
+  });
+
+  it("tags every item of the turn with the thread and the turn", async () => {
+    const { session } = await resumedThread("paginated");
+    const turn = await session.runTurn({ userText: "look it up", model: replies([TOOL_CALL], [ANSWER]), turnId: "turn-p" });
+    const items = session.history.filter((i) => (i.payload as { type?: string }).type === "item_completed").map((i) => i.payload as { thread_id: string; turn_id: string });
+    expect(items.map((p) => [p.thread_id, p.turn_id])).toEqual([[session.threadId, turn.turnId], [session.threadId, turn.turnId], [session.threadId, turn.turnId]]);
+  });
+
+  it("records no DynamicToolCall item for a call of a tool the thread does not define", async () => {
+    const { session } = await resumedThread("paginated");
+    const before = session.history.length;
+    await session.runTurn({ userText: "x", model: replies([{ ...TOOL_CALL, name: "shell" }], [ANSWER]) });
+    const shapes = session.history.slice(before).map(lineShape);
+    expect(shapes.filter((s) => s.startsWith("item_completed"))).toEqual(["item_completed.UserMessage", "item_completed.AgentMessage"]);
+    expect(shapes).toContain("function_call_output");
+  });
+
+  it("records the handler's answer in the DynamicToolCall item", async () => {
+    const { session } = await resumedThread("paginated");
+    await session.runTurn({ userText: "look it up", model: replies([TOOL_CALL], [ANSWER]) });
+    const call = session.history.find((i) => (i.payload as { item?: { type?: string } }).item?.type === "DynamicToolCall");
+    expect((call!.payload as { item: unknown }).item).toMatchObject({ id: "call_7", tool: "lookup", arguments: { key: "alpha" }, status: "completed", content_items: [{ type: "inputText", text: "42" }], success: true });
+  });
+
+  it("completes with the last agent message", async () => {
+    const { session } = await resumedThread("paginated");
+    const turn = await session.runTurn({ userText: "hi", model: replies([ANSWER]) });
+    expect(lastEvent(session)).toMatchObject({ type: "task_complete", turn_id: turn.turnId, root_turn_id: turn.turnId, last_agent_message: "the answer is 42" });
+  });
+
+  it("sends the model the paginated turn's user input and answer, not its events", async () => {
+    const { session } = await resumedThread("paginated");
+    await session.runTurn({ userText: "hi", model: replies([ANSWER]) });
+    expect(session.nextModelRequest().input.map((i) => `${i.type}.${(i as { role?: string }).role}`)).toEqual([
+      "message.user",
+      "message.assistant",
+      "message.user",
+      "message.assistant",
+    ]);
+  });
+
+  it("derives the thread's metadata from the item_completed user message", async () => {
+    const store = new InMemoryThreadStore();
+    const threadId = newThreadId() as ThreadId;
+    const live = await LiveThread.create(store, { threadId, source: "cli", historyMode: "paginated", dynamicTools: [], metadata: { modelProvider: "openai", cwd: "/work" } });
+    await live.appendItems([{ type: "event_msg", payload: { type: "thread_settings_applied", thread_id: threadId, thread_settings: {} } }]);
+    await live.shutdown();
+    const session = await manager(store).resumeThread({ threadId });
+    await session.runTurn({ userText: "first words", model: replies([ANSWER]) });
+    await session.shutdown();
+    const thread = await store.readThread({ threadId });
+    expect({ preview: thread.preview, firstUserMessage: thread.firstUserMessage }).toEqual({ preview: "first words", firstUserMessage: "first words" });
   });
 });
