@@ -1,9 +1,14 @@
 import type { Output } from "./output.js";
+import type { StoreLocation } from "./store-location.js";
 
-/** What every command receives: the resolved home, where to write, and a clock. */
+/** What every command receives: the store it works on, where to write, and a clock. */
 export interface CommandContext {
-  /** Absolute path of the home the command works on. */
+  /** Absolute path of the local home (`--home`, `$SKEIN_HOME`, …); the store when it is local. */
   home: string;
+  /** The store the command works on (`--store` / `$SKEIN_STORE`, else the local home). */
+  store: StoreLocation;
+  /** How messages name the store: the home path, or the URL with its password masked. */
+  where: string;
   out: Output;
   /** Epoch ms; injected so output with ages is testable. */
   now: () => number;

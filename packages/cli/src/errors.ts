@@ -4,7 +4,9 @@ export type CliErrorCode =
   | "confirmation_required"
   | "thread_ref_not_found"
   | "home_not_found"
-  | "unhealthy_home";
+  | "unhealthy_home"
+  | "store_unavailable"
+  | "copy_failed";
 
 /** Process exit status: 1 = the command failed, 2 = it was called wrongly. */
 export type ExitCode = 1 | 2;
@@ -95,7 +97,44 @@ export class UnhealthyHomeError extends CliError {
   }
 }
 
-const CODES = new Set<string>(["usage", "confirmation_required", "thread_ref_not_found", "home_not_found", "unhealthy_home"]);
+/** The store could not be opened (server down, bad credentials, unknown database). Exit 1. */
+export class StoreUnavailableError extends CliError {
+  override readonly name = "StoreUnavailableError";
+  readonly code = "store_unavailable";
+  readonly exitCode = 1;
+  /** The store as messages show it (password masked). */
+  readonly store: string;
+  readonly detail: string;
+  constructor(store: string, detail: string, options?: ErrorOptions) {
+    super(`cannot open store ${store}: ${detail}; check the URL, that the server is running and reachable, and the credentials`, options);
+    this.store = store;
+    this.detail = detail;
+  }
+}
+
+/** `skein export` / `skein import` could not copy some threads (each was reported). Exit 1. */
+export class CopyFailedError extends CliError {
+  override readonly name = "CopyFailedError";
+  readonly code = "copy_failed";
+  readonly exitCode = 1;
+  readonly failed: number;
+  readonly total: number;
+  constructor(failed: number, total: number, options?: ErrorOptions) {
+    super(`${failed} of ${total} threads could not be copied (see the lines above); fix the cause and run the command again: copied threads are skipped`, options);
+    this.failed = failed;
+    this.total = total;
+  }
+}
+
+const CODES = new Set<string>([
+  "usage",
+  "confirmation_required",
+  "thread_ref_not_found",
+  "home_not_found",
+  "unhealthy_home",
+  "store_unavailable",
+  "copy_failed",
+]);
 
 /** True for any CliError, even one from another copy of this package. */
 export function isCliError(error: unknown): error is CliError {

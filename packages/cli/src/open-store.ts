@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
-import type { CatchUpMode, LocalThreadStore } from "@skein/thread-store";
-import { HomeNotFoundError } from "./errors.js";
+import type { CatchUpMode, LocalThreadStore, ThreadStore } from "@skein/thread-store";
+import type { CommandContext } from "./context.js";
+import { HomeNotFoundError, StoreUnavailableError } from "./errors.js";
+import type { StoreLocation } from "./store-location.js";
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -34,4 +36,73 @@ export async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/** An open store of any kind, and how to release it. */
+export interface OpenedStore {
+  store: ThreadStore;
+  close(): Promise<void>;
+}
+
+/** How long opening a PostgreSQL store may take before the command gives up. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens the store at `location`: the local home (as {@link openStore}), or PostgreSQL. The
+ * PostgreSQL package (and `pg`) is imported only here, only for a postgres location, so local
+ * commands never load it.
+ *
+ * @throws HomeNotFoundError for a missing local home (unless `create`).
+ * @throws StoreUnavailableError when the database cannot be reached or opened.
+ */
+export async function openThreadStore(location: StoreLocation, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  if (location.kind === "local") {
+    const store = await openStore(location.home, options);
+    return { store, close: () => store.close() };
+  }
+  const [{ PostgresThreadStore }, { default: pg }] = await Promise.all([import("@skein/thread-store-postgres"), import("pg")]);
+  const pool = new pg.Pool({ connectionString: location.url, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // An idle client losing its connection must not crash the command; the next query reports it.
+  pool.on("error", () => undefined);
+  try {
+    const store = await PostgresThreadStore.open({ pool, ...(location.schema !== undefined ? { schema: location.schema } : {}) });
+    return {
+      store,
+      close: async () => {
+        try {
+          await store.close();
+        } finally {
+          await pool.end();
+        }
+      },
+    };
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new StoreUnavailableError(location.label, errorDetail(error), { cause: error });
+  }
+}
+
+/** Runs `fn` with the context's store open and closes it afterwards, whatever happens. */
+export async function withThreadStore<T>(
+  ctx: CommandContext,
+  fn: (store: ThreadStore) => Promise<T>,
+  options: OpenStoreOptions = {},
+): Promise<T> {
+  const opened = await openThreadStore(ctx.store, options);
+  try {
+    return await fn(opened.store);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The innermost useful message of a connection failure (pg wraps little; AggregateError has none). */
+function errorDetail(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return errorDetail(error.errors[0]);
+  if (error instanceof Error) {
+    const inner = (error as { detail?: unknown }).detail;
+    const text = typeof inner === "string" && inner !== "" ? inner : error.message;
+    return text !== "" ? text : (error as { code?: string }).code ?? error.name;
+  }
+  return String(error);
 }

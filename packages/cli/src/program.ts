@@ -3,11 +3,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import type { CommandContext } from "./context.js";
 import { debugTrace, describeError } from "./describe-error.js";
 import { resolveHome } from "./home.js";
+import { assertLocalStore, describeLocation, parseStoreLocation } from "./store-location.js";
 import { processOutput, type Output } from "./output.js";
 
-/** Options every command accepts. */
+/** Options every command accepts, before or after its name (they belong to the program). */
 interface CommonOptions {
   home?: string;
+  store?: string;
   debug?: boolean;
 }
 
@@ -35,10 +37,14 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const env = options.env ?? process.env;
   const out = options.out ?? processOutput(env);
   const now = options.now ?? Date.now;
-  let home = resolveHome(undefined, env);
+  let where = resolveHome(undefined, env);
   const context = (common: CommonOptions): CommandContext => {
-    home = resolveHome(common.home, env);
-    return { home, out, now };
+    const home = resolveHome(common.home, env);
+    where = home;
+    // Set before parsing, so a bad --store is still reported against the home it replaced.
+    const store = parseStoreLocation(common, env);
+    where = describeLocation(store);
+    return { home: store.kind === "local" ? store.home : home, store, where, out, now };
   };
   const program = createProgram(context, out);
   try {
@@ -46,7 +52,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExitCode(error);
-    const report = describeError(error, home);
+    const report = describeError(error, where);
     out.error(`${out.colors.red("error:")} ${report.message}`);
     if (argv.includes("--debug") || env["SKEIN_DEBUG"] === "1") out.error(debugTrace(error));
     return report.exitCode;
@@ -87,18 +93,20 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
       outputError: (text, write) => write(out.colors.red(text)),
     })
     .showHelpAfterError("(run the command with --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
+    .option("--home <dir>", "the local home to work on (default: $SKEIN_HOME, $CODEX_HOME or ~/.codex)")
+    .option("--store <url|dir>", "the store: a postgres://… URL (?schema=NAME) or a home directory (default: $SKEIN_STORE, else the home)")
+    .option("--debug", "print stack traces on failure")
     .addHelpText(
       "after",
-      `\nHome: --home DIR, else $SKEIN_HOME, else $CODEX_HOME, else ~/.codex.\nExit codes: 0 ok, 1 failure, 2 usage error.\n` +
+      `\nStore: --store URL|DIR, else $SKEIN_STORE, else the home: --home DIR, else $SKEIN_HOME, else $CODEX_HOME, else ~/.codex.\n` +
+        `Options before or after the command: skein --home DIR list = skein list --home DIR.\nExit codes: 0 ok, 1 failure, 2 usage error.\n` +
         examples("skein demo", "skein list", "skein show 'my thread' --items", "skein doctor"),
     );
 
-  const command = (nameAndArgs: string, description: string): Command =>
-    program
-      .command(nameAndArgs)
-      .description(description)
-      .option("--home <dir>", "the home to work on (default: $SKEIN_HOME, $CODEX_HOME or ~/.codex)")
-      .option("--debug", "print stack traces on failure");
+  const command = (nameAndArgs: string, description: string): Command => program.command(nameAndArgs).description(description);
+  // Global options are parsed by the program wherever they appear, so commands read them there.
+  const ctx = (): CommandContext => context(program.opts<CommonOptions>());
 
   command("list", "list threads, most recently updated first")
     .option("--archived", "list archived threads instead of active ones")
@@ -114,7 +122,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .addHelpText("after", examples("skein list", "skein list --archived", "skein list --source exec --json", "skein list --cwd . --limit 10"))
     .action(async (options) => {
       const { listCommand } = await import("./commands/list.js");
-      await listCommand(context(options), options);
+      await listCommand(ctx(), options);
     });
 
   command("show", "show one thread; --items adds its full history")
@@ -124,7 +132,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .addHelpText("after", examples("skein show 019a2c4e-0000-7000-8000-000000000000", "skein show 'release notes' --items", "skein show my-thread --items --json"))
     .action(async (ref: string, options) => {
       const { showCommand } = await import("./commands/show.js");
-      await showCommand(context(options), ref, options);
+      await showCommand(ctx(), ref, options);
     });
 
   command("search", "find threads whose text matches TERM, with a snippet")
@@ -135,32 +143,32 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .addHelpText("after", examples("skein search 'flaky test'", "skein search migration --json"))
     .action(async (term: string, options) => {
       const { searchCommand } = await import("./commands/search.js");
-      await searchCommand(context(options), term, options);
+      await searchCommand(ctx(), term, options);
     });
 
   command("rename", "set a thread's name (an empty name clears it)")
     .argument("<id|name>", "the thread")
     .argument("<new-name>", "its new name")
     .addHelpText("after", examples("skein rename 019a2c4e-0000-7000-8000-000000000000 'release notes'", "skein rename 'release notes' 'release 1.2 notes'"))
-    .action(async (ref: string, newName: string, options) => {
+    .action(async (ref: string, newName: string) => {
       const { renameCommand } = await import("./commands/rename.js");
-      await renameCommand(context(options), ref, newName);
+      await renameCommand(ctx(), ref, newName);
     });
 
   command("archive", "move a thread to archived_sessions/")
     .argument("<id|name>", "the thread")
     .addHelpText("after", examples("skein archive 'old experiment'"))
-    .action(async (ref: string, options) => {
+    .action(async (ref: string) => {
       const { archiveCommand } = await import("./commands/archive.js");
-      await archiveCommand(context(options), ref);
+      await archiveCommand(ctx(), ref);
     });
 
   command("unarchive", "move an archived thread back to sessions/")
     .argument("<id|name>", "the thread")
     .addHelpText("after", examples("skein unarchive 'old experiment'"))
-    .action(async (ref: string, options) => {
+    .action(async (ref: string) => {
       const { unarchiveCommand } = await import("./commands/archive.js");
-      await unarchiveCommand(context(options), ref);
+      await unarchiveCommand(ctx(), ref);
     });
 
   command("delete", "delete a thread's history and metadata for good (needs --yes)")
@@ -169,7 +177,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .addHelpText("after", examples("skein delete 'scratch' --yes"))
     .action(async (ref: string, options) => {
       const { deleteCommand } = await import("./commands/delete.js");
-      await deleteCommand(context(options), ref, options);
+      await deleteCommand(ctx(), ref, options);
     });
 
   command("fork", "copy a thread's history into a new thread and print the new id")
@@ -178,7 +186,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .addHelpText("after", examples("skein fork 'release notes' --name 'release notes, take 2'", "id=$(skein fork my-thread)"))
     .action(async (ref: string, options) => {
       const { forkCommand } = await import("./commands/fork.js");
-      await forkCommand(context(options), ref, options);
+      await forkCommand(ctx(), ref, options);
     });
 
   command("reindex", "bring the index up to date with the rollout files")
@@ -186,7 +194,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .addHelpText("after", examples("skein reindex", "skein reindex --full --home ./copy-of-codex-home"))
     .action(async (options) => {
       const { reindexCommand } = await import("./commands/reindex.js");
-      await reindexCommand(context(options), options);
+      await reindexCommand(ctx(), options);
     });
 
   command("doctor", "check the home: index vs files, torn tails, unreadable lines, locks, DB health")
@@ -194,19 +202,48 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .addHelpText("after", `${examples("skein doctor", "skein doctor --json")}\nExits 1 when something is wrong; each problem comes with its fix.\n`)
     .action(async (options) => {
       const { doctorCommand } = await import("./commands/doctor.js");
-      await doctorCommand(context(options), options);
+      await doctorCommand(ctx(), options);
     });
 
-  program
-    .command("demo")
-    .description("run a scripted two-turn agent session with a tool, resume it, fork it, rename it, list")
-    .option("--home <dir>", "home to use (default: a fresh temporary directory)")
-    .option("--debug", "print stack traces on failure")
-    .addHelpText("after", examples("skein demo", "skein demo --home /tmp/skein-demo && skein list --home /tmp/skein-demo"))
-    .action(async (options: CommonOptions) => {
+  command("export", "copy threads from this store to another (a postgres URL or a home directory)")
+    .argument("[id|name...]", "threads to copy (default: all, archived included); a paginated fork brings its parents")
+    .requiredOption("--to <url|dir>", "the target store: postgres://… or a home directory (created when missing)")
+    .addHelpText(
+      "after",
+      `${examples("skein export --to postgres://me@db/skein", "skein export --to ./backup-home 'release notes'", "skein --store postgres://me@db/skein export --to ~/.codex")}\n` +
+        "Threads the target already has are skipped, never overwritten: rerun after a failure.\n",
+    )
+    .action(async (refs: string[], options: { to: string }) => {
+      const { copyCommand } = await import("./commands/copy.js");
+      await copyCommand(ctx(), "export", refs, options);
+    });
+
+  command("import", "copy threads from another store (a postgres URL or a home directory) into this one")
+    .argument("[id|name...]", "threads to copy (default: all, archived included); a paginated fork brings its parents")
+    .requiredOption("--from <url|dir>", "the source store: postgres://… or a home directory")
+    .addHelpText(
+      "after",
+      `${examples("skein import --from postgres://me@db/skein", "skein --home ./fresh import --from postgres://me@db/skein 'release notes'")}\n` +
+        "Threads this store already has are skipped, never overwritten: rerun after a failure.\n",
+    )
+    .action(async (refs: string[], options: { from: string }) => {
+      const { copyCommand } = await import("./commands/copy.js");
+      await copyCommand(ctx(), "import", refs, options);
+    });
+
+  command("demo", "run a scripted two-turn agent session with a tool, resume it, fork it, rename it, list")
+    .addHelpText(
+      "after",
+      `${examples("skein demo", "skein demo --home /tmp/skein-demo && skein list --home /tmp/skein-demo")}\n` +
+        "Runs on --home DIR (or a local --store DIR), else on a fresh temporary directory; $SKEIN_HOME and $SKEIN_STORE are not used.\n",
+    )
+    .action(async () => {
       const { demoCommand } = await import("./commands/demo.js");
-      const ctx = context(options);
-      await demoCommand({ out: ctx.out, now: ctx.now, home: options.home === undefined ? undefined : ctx.home });
+      const common = program.opts<CommonOptions>();
+      const context = ctx();
+      if (common.store !== undefined) assertLocalStore(context.store, "demo", "it shows the JSONL files of a home");
+      const home = common.store === undefined && common.home === undefined ? undefined : context.home;
+      await demoCommand({ out: context.out, now: context.now, home });
     });
 
   return program;

@@ -1,5 +1,5 @@
 import type { CommandContext } from "../context.js";
-import { withStore } from "../open-store.js";
+import { withThreadStore } from "../open-store.js";
 import { resolveThread } from "../resolve-thread.js";
 
 /**
@@ -7,8 +7,8 @@ import { resolveThread } from "../resolve-thread.js";
  * unchanged). Archiving an archived thread changes nothing and succeeds.
  */
 export async function archiveCommand(ctx: CommandContext, ref: string): Promise<void> {
-  const message = await withStore(ctx.home, async (store) => {
-    const thread = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
+  const message = await withThreadStore(ctx, async (store) => {
+    const thread = await resolveThread(store, ref, ctx.where, { warn: ctx.out.error });
     if (thread.archived) return `${thread.threadId} is already archived`;
     await store.archiveThread({ threadId: thread.threadId });
     return `archived ${thread.threadId} (bring it back with \`skein unarchive ${thread.threadId}\`)`;
@@ -21,8 +21,8 @@ export async function archiveCommand(ctx: CommandContext, ref: string): Promise<
  * Unarchiving an active thread changes nothing and succeeds.
  */
 export async function unarchiveCommand(ctx: CommandContext, ref: string): Promise<void> {
-  const message = await withStore(ctx.home, async (store) => {
-    const thread = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
+  const message = await withThreadStore(ctx, async (store) => {
+    const thread = await resolveThread(store, ref, ctx.where, { warn: ctx.out.error });
     if (!thread.archived) return `${thread.threadId} is not archived`;
     await store.unarchiveThread({ threadId: thread.threadId });
     return `unarchived ${thread.threadId}`;

@@ -1,6 +1,6 @@
 import type { CommandContext } from "../context.js";
 import { ConfirmationRequiredError } from "../errors.js";
-import { withStore } from "../open-store.js";
+import { withThreadStore } from "../open-store.js";
 import { resolveThread } from "../resolve-thread.js";
 
 /** Options of `skein delete`. */
@@ -14,8 +14,8 @@ export interface DeleteOptions {
  */
 export async function deleteCommand(ctx: CommandContext, ref: string, options: DeleteOptions): Promise<void> {
   if (!options.yes) throw new ConfirmationRequiredError("delete", ref);
-  const thread = await withStore(ctx.home, async (store) => {
-    const found = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
+  const thread = await withThreadStore(ctx, async (store) => {
+    const found = await resolveThread(store, ref, ctx.where, { warn: ctx.out.error });
     await store.deleteThread({ threadId: found.threadId });
     return found;
   });

@@ -2,6 +2,7 @@ import type { HomeCheckReport } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
 import { UnhealthyHomeError } from "../errors.js";
 import { withStore } from "../open-store.js";
+import { assertLocalStore } from "../store-location.js";
 
 /** Options of `skein doctor`. */
 export interface DoctorOptions {
@@ -14,6 +15,7 @@ export interface DoctorOptions {
  * problem with its fix. Exit 1 when something is wrong.
  */
 export async function doctorCommand(ctx: CommandContext, options: DoctorOptions): Promise<void> {
+  assertLocalStore(ctx.store, "doctor", "it checks rollout files, torn tails and the SQLite index, which a postgres store does not have");
   const report = await withStore(ctx.home, (store) => store.checkHome(), { catchUp: "none" });
   if (options.json) {
     ctx.out.line(JSON.stringify({ home: ctx.home, ...report }, null, 2));

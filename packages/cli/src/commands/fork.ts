@@ -1,5 +1,5 @@
 import type { CommandContext } from "../context.js";
-import { withStore } from "../open-store.js";
+import { withThreadStore } from "../open-store.js";
 import { resolveThread } from "../resolve-thread.js";
 
 /** Options of `skein fork`. */
@@ -14,8 +14,8 @@ export interface ForkOptions {
  */
 export async function forkCommand(ctx: CommandContext, ref: string, options: ForkOptions): Promise<void> {
   const { ThreadManager } = await import("@skein/core-session");
-  const forked = await withStore(ctx.home, async (store) => {
-    const source = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
+  const forked = await withThreadStore(ctx, async (store) => {
+    const source = await resolveThread(store, ref, ctx.where, { warn: ctx.out.error });
     const manager = new ThreadManager({ store, defaults: { modelProvider: source.modelProvider } });
     try {
       const session = await manager.forkThread({ threadId: source.threadId, name: options.name });

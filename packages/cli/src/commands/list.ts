@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { StoredThread } from "@skein/protocol";
 import type { ListThreadsParams, ThreadSortKey } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
-import { withStore } from "../open-store.js";
+import { withThreadStore } from "../open-store.js";
 import { toThreadJson } from "../format/thread-json.js";
 import { renderThreadTable } from "../format/thread-table.js";
 
@@ -35,7 +35,7 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
     modelProviders: options.provider,
     cwdFilters: options.cwd?.map((dir) => resolve(dir)),
   };
-  const { items, nextCursor } = await withStore(ctx.home, async (store) => {
+  const { items, nextCursor } = await withThreadStore(ctx, async (store) => {
     const threads: StoredThread[] = [];
     let page = await store.listThreads(params);
     threads.push(...page.items);

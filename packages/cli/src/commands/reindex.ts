@@ -1,6 +1,7 @@
 import type { ReindexProgress, ReindexReport } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
 import { withStore } from "../open-store.js";
+import { assertLocalStore } from "../store-location.js";
 
 /** Options of `skein reindex`. */
 export interface ReindexCommandOptions {
@@ -13,6 +14,7 @@ export interface ReindexCommandOptions {
  * always ends with the one-line summary of {@link formatReindexSummary}.
  */
 export async function reindexCommand(ctx: CommandContext, options: ReindexCommandOptions): Promise<void> {
+  assertLocalStore(ctx.store, "reindex", "a postgres store is its own index, there is nothing to rebuild");
   const progress = ctx.out.interactiveStderr ? await createProgressBar() : undefined;
   let report: ReindexReport;
   try {

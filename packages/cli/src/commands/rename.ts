@@ -1,5 +1,5 @@
 import type { CommandContext } from "../context.js";
-import { withStore } from "../open-store.js";
+import { withThreadStore } from "../open-store.js";
 import { resolveThread } from "../resolve-thread.js";
 
 /**
@@ -8,8 +8,8 @@ import { resolveThread } from "../resolve-thread.js";
  */
 export async function renameCommand(ctx: CommandContext, ref: string, newName: string): Promise<void> {
   const name = newName.trim();
-  const updated = await withStore(ctx.home, async (store) => {
-    const thread = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
+  const updated = await withThreadStore(ctx, async (store) => {
+    const thread = await resolveThread(store, ref, ctx.where, { warn: ctx.out.error });
     return store.updateThreadMetadata({
       threadId: thread.threadId,
       patch: { name: name === "" ? null : name },

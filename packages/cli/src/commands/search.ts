@@ -2,7 +2,7 @@ import type { StoredThread } from "@skein/protocol";
 import type { ThreadSearchHit } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
-import { withStore } from "../open-store.js";
+import { withThreadStore } from "../open-store.js";
 import { toThreadJson } from "../format/thread-json.js";
 import { renderThreadTable } from "../format/thread-table.js";
 
@@ -16,7 +16,7 @@ export interface SearchOptions {
 /** `skein search <term>`: threads whose text matches, each with a snippet around the match. */
 export async function searchCommand(ctx: CommandContext, term: string, options: SearchOptions): Promise<void> {
   if (term.trim() === "") throw new UsageError("search needs a non-empty term");
-  const page = await withStore(ctx.home, (store) =>
+  const page = await withThreadStore(ctx, (store) =>
     store.searchThreads({ searchTerm: term, archived: options.archived ?? false, pageSize: options.limit ?? 50 }),
   );
   if (options.json) {

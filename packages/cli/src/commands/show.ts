@@ -1,6 +1,6 @@
 import type { RolloutLine, StoredThread } from "@skein/protocol";
 import type { CommandContext } from "../context.js";
-import { withStore } from "../open-store.js";
+import { withThreadStore } from "../open-store.js";
 import { resolveThread } from "../resolve-thread.js";
 import { describeLine } from "../format/describe-line.js";
 import { formatAge } from "../format/format-age.js";
@@ -18,8 +18,8 @@ export interface ShowOptions {
  * paginated fork's history starts with its parent's prefix, as the store resolves it).
  */
 export async function showCommand(ctx: CommandContext, ref: string, options: ShowOptions): Promise<void> {
-  const { thread, history } = await withStore(ctx.home, async (store) => {
-    const found = await resolveThread(store, ref, ctx.home, { warn: ctx.out.error });
+  const { thread, history } = await withThreadStore(ctx, async (store) => {
+    const found = await resolveThread(store, ref, ctx.where, { warn: ctx.out.error });
     const loaded = options.items ? await store.loadHistory({ threadId: found.threadId, includeArchived: true }) : undefined;
     return { thread: found, history: loaded?.items };
   });
