@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { LiveThread } from "@skein/core-session";
 import { type ThreadId, newThreadId } from "@skein/protocol";
@@ -6,7 +6,7 @@ import { findRolloutPath, readRollout } from "@skein/rollout";
 import { type HomeProblem, LocalThreadStore } from "@skein/thread-store";
 import { crashItem, crashSeqOf } from "./crash-items.js";
 import { InvariantViolationError, WorkerFailedError } from "./errors.js";
-import { compareIndexWithFiles } from "./index-parity.js";
+import { type ParityResult, compareIndexWithFiles } from "./index-parity.js";
 import { describeExit, startWorker } from "./worker-process.js";
 
 /** Options of {@link runCrashCampaign}. */
@@ -55,6 +55,10 @@ export interface CrashCampaignReport {
    * and abandoned (nothing had been acknowledged in them); a dedicated test pins the bug.
    */
   stuckEmptyFiles: number;
+  /** Index opens that reported FTS5 corruption on a healthy file (see {@link ParityResult}). */
+  falseCorruptionRetries: number;
+  /** `skein_state_1.sqlite.corrupt-*` files in the home at the end: index DBs moved aside. */
+  dbsMovedAside: number;
   durationMs: number;
 }
 
@@ -79,7 +83,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   const started = Date.now();
   const report: CrashCampaignReport = {
     kills: 0, earlyKills: 0, threads: 0, itemsChecked: 0, itemsAcknowledged: 0,
-    tornInjected: 0, tornNatural: 0, tornKeptAside: 0, indexChecks: 0, stuckEmptyFiles: 0, durationMs: 0,
+    tornInjected: 0, tornNatural: 0, tornKeptAside: 0, indexChecks: 0, stuckEmptyFiles: 0, falseCorruptionRetries: 0, dbsMovedAside: 0, durationMs: 0,
   };
   mkdirSync(options.home, { recursive: true, mode: 0o700 });
   mkdirSync(options.workDir, { recursive: true });
@@ -172,7 +176,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
         throw violation(thread, "a torn tail is kept aside, not lost", `fragment ${JSON.stringify(fragment.slice(-60))} is neither the tail nor in ${found.path}.torn`);
       }
     }
-    await compareIndexWithFiles(options.home, thread.threadId);
+    report.falseCorruptionRetries += (await compareIndexWithFiles(options.home, thread.threadId)).falseCorruptionRetries;
     report.indexChecks++;
   };
 
@@ -204,6 +208,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   };
 
   await Promise.all(Array.from({ length: lanes }, runLane));
+  report.dbsMovedAside = readdirSync(options.home).filter((n) => n.includes(".sqlite.corrupt-")).length;
   report.durationMs = Date.now() - started;
   return report;
 }
