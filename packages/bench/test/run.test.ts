@@ -5,7 +5,7 @@ import { makeTempDir } from "@skein/testkit";
 import { BenchArgumentsError } from "../src/errors.js";
 import { parseArgs, runBench } from "../src/run.js";
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
