@@ -19,3 +19,5 @@ export {
   type ConcurrencyWorkerReport,
   type OwnThreadState,
 } from "./concurrency-protocol.js";
+export { fuzzRolloutReader, fuzzCursorDecoder, mutate, type FuzzOptions, type FuzzReport } from "./fuzz.js";
+export { BUILTIN_SEED_LINES, findExamplesDir, loadSeedLines } from "./fuzz-seeds.js";
