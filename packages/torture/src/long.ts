@@ -31,7 +31,7 @@ try {
   });
   print(`crash: ${crash.kills} SIGKILLs survived (${crash.earlyKills} during start-up) over ${crash.threads} threads; ` +
     `${crash.itemsAcknowledged} acknowledged items all present in order exactly once (${crash.itemsChecked} item checks); ` +
-    `${crash.indexChecks} index-vs-files comparisons; torn tails: ${crash.tornInjected} injected + ${crash.tornNatural} from kills, ` +
+    `${crash.indexChecks} index-vs-files comparisons (${crash.indexChecksSkipped} skipped); torn tails: ${crash.tornInjected} injected + ${crash.tornNatural} from kills, ` +
     `${crash.tornKeptAside} found in .torn sidecars; known bugs hit: ${crash.stuckEmptyFiles} stuck 0-byte rollouts, ` +
     `${crash.falseCorruptionRetries} false FTS5 corruption reports, ${crash.dbsMovedAside} index DBs moved aside; ${Math.round(crash.durationMs / 1000)} s`);
 
