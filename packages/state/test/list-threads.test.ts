@@ -152,6 +152,8 @@ describe("listThreads", () => {
     ["a future version", (v) => reencode(v, (b) => ({ ...b, v: 2 })), "unsupported version 2"],
     ["a string position", (v) => reencode(v, (b) => ({ ...b, t: "1; DROP TABLE threads" })), "malformed position"],
     ["an edited fingerprint", (v) => reencode(v, (b) => ({ ...b, f: "AAAAAAAAAAAAAAAA" })), "it belongs to a different query"],
+    ["an edited position", (v) => reencode(v, (b) => ({ ...b, t: (b["t"] as number) - 1 })), "it was modified"],
+    ["an edited id", (v) => reencode(v, (b) => ({ ...b, id: "00000000-0000-7000-8000-000000000000" })), "it was modified"],
   ];
 
   for (const [label, tamper, reason] of TAMPERED) {

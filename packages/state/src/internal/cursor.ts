@@ -17,10 +17,18 @@ export function queryFingerprint(query: unknown): string {
   return createHash("sha256").update(JSON.stringify(query)).digest("base64url").slice(0, 16);
 }
 
-/** Encodes an opaque cursor: base64url JSON with a version and the query's fingerprint. */
+/**
+ * Encodes an opaque cursor: base64url JSON with a version, the query's fingerprint, the
+ * position, and a checksum over all of them, so an edited cursor is rejected instead of
+ * silently continuing from another position.
+ */
 export function encodeCursor(fingerprint: string, position: KeysetPosition): string {
   const body = { v: CURSOR_VERSION, f: fingerprint, t: position.value, id: position.id };
-  return Buffer.from(JSON.stringify(body), "utf8").toString("base64url");
+  return Buffer.from(JSON.stringify({ ...body, c: checksum(body) }), "utf8").toString("base64url");
+}
+
+function checksum(body: { v: unknown; f: unknown; t: unknown; id: unknown }): string {
+  return createHash("sha256").update(JSON.stringify([body.v, body.f, body.t, body.id])).digest("base64url").slice(0, 12);
 }
 
 /**
@@ -39,11 +47,12 @@ export function decodeCursor(cursor: string, fingerprint: string): KeysetPositio
     throw new InvalidCursorError("undecodable", { cause: error });
   }
   if (typeof body !== "object" || body === null) throw new InvalidCursorError("undecodable");
-  const { v, f, t, id } = body as Record<string, unknown>;
+  const { v, f, t, id, c } = body as Record<string, unknown>;
   if (v !== CURSOR_VERSION) throw new InvalidCursorError(`unsupported version ${JSON.stringify(v)}`);
   if (f !== fingerprint) throw new InvalidCursorError("it belongs to a different query");
   if (typeof t !== "number" || !Number.isSafeInteger(t) || typeof id !== "string" || id.length > 64) {
     throw new InvalidCursorError("malformed position");
   }
+  if (c !== checksum({ v, f, t, id })) throw new InvalidCursorError("it was modified");
   return { value: t, id };
 }
