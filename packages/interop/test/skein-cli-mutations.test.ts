@@ -1,0 +1,110 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CodexRunner } from "../src/index.js";
+import { cliSkipReason, skeinJson } from "./support/skein-cli.js";
+import { requestConversation } from "./support/views.js";
+
+// Issue 6 acceptance: `skein` rename / archive / unarchive / delete / fork leave a home that the
+// real Codex still reads — lists, reads and resumes.
+
+const BIN = join(dirname(dirname(createRequire(import.meta.url).resolve("@skein/cli"))), "dist", "bin.js");
+
+async function skein(home: string, args: readonly string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, ...args, "--home", home], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: home, NO_COLOR: "1" },
+  });
+  return stdout.trim();
+}
+
+interface ListedThread {
+  id: string;
+  name: string | null;
+  archived: boolean;
+  forkedFromId: string | null;
+}
+
+describe.skipIf(cliSkipReason)("skein CLI mutations on a Codex home, read back by Codex", () => {
+  let codex: CodexRunner;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    codex = await CodexRunner.start();
+    for (const key of ["keep", "rename", "archive", "roundtrip", "remove"]) {
+      ids[key] = (await codex.exec(`thread ${key}: say hi`)).threadId;
+    }
+    const home = codex.codexHome;
+    await skein(home, ["rename", ids["rename"]!, "renamed by skein"]);
+    await skein(home, ["archive", ids["archive"]!]);
+    await skein(home, ["archive", ids["roundtrip"]!]);
+    await skein(home, ["unarchive", ids["roundtrip"]!]);
+    await skein(home, ["delete", ids["remove"]!, "--yes"]);
+    ids["fork"] = await skein(home, ["fork", ids["keep"]!, "--name", "fork by skein"]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await codex?.close();
+  });
+
+  it("Codex lists what skein left: the archived thread out of the active list, the deleted thread gone, the fork present", async () => {
+    const app = await codex.appServer();
+    const active = (await app.listThreads()).map((t) => t.id).sort();
+    await app.close();
+    expect(active).toEqual([ids["keep"], ids["rename"], ids["roundtrip"], ids["fork"]].sort());
+  });
+
+  it("a thread Codex had indexed and skein archived: Codex loses track of it until skein unarchives it", async () => {
+    // What Codex 0.169 does: its archived list and `codex unarchive` go through its own
+    // state_5.sqlite, whose row still points at the old path, so Codex neither lists the thread
+    // as archived nor unarchives it. What we chose: never write Codex's databases; `skein
+    // unarchive` moves the file back, and Codex sees the thread again (pinned here).
+    const app = await codex.appServer();
+    const archivedBefore = (await app.listThreads({ archived: true })).map((t) => t.id);
+    await app.close();
+    expect(archivedBefore).not.toContain(ids["archive"]);
+    await expect(codex.unarchive(ids["archive"]!)).rejects.toThrow(/failed to unarchive session/);
+
+    await skein(codex.codexHome, ["unarchive", ids["archive"]!]);
+    const result = await codex.execResume(ids["archive"]!, "back after skein unarchive");
+    expect(result.threadId).toBe(ids["archive"]);
+    await skein(codex.codexHome, ["archive", ids["archive"]!]); // leave the home as the other tests expect
+  });
+
+  it("skein and Codex agree on the ids and archived flags", async () => {
+    const ours = await skeinJson<{ items: ListedThread[] }>(codex.codexHome, ["list", "--json", "--limit", "100"]);
+    const oursArchived = await skeinJson<{ items: ListedThread[] }>(codex.codexHome, ["list", "--archived", "--json"]);
+    expect(ours.items.map((t) => t.id).sort()).toEqual([ids["keep"], ids["rename"], ids["roundtrip"], ids["fork"]].sort());
+    expect(oursArchived.items.map((t) => t.id)).toEqual([ids["archive"]]);
+    expect(ours.items.find((t) => t.id === ids["fork"])?.forkedFromId).toBe(ids["keep"]);
+  });
+
+  it("codex exec resume <name> resolves the name skein set", async () => {
+    const result = await codex.execResume("renamed by skein", "resumed by the name skein set");
+    expect(result.threadId).toBe(ids["rename"]);
+  });
+
+  it("Codex resumes the thread skein forked and the model sees the copied history", async () => {
+    const result = await codex.execResume(ids["fork"]!, "continue the fork");
+    expect(result.threadId).toBe(ids["fork"]);
+    const request = codex.mock.requestsFor(ids["fork"]!).at(-1)!;
+    expect(requestConversation(request.body)).toEqual([
+      "user: thread keep: say hi",
+      expect.stringMatching(/^assistant: /),
+      "user: continue the fork",
+    ]);
+  });
+
+  it("Codex resumes a thread skein archived and unarchived, in its dated folder", async () => {
+    const result = await codex.execResume(ids["roundtrip"]!, "back from the archive");
+    expect(result.threadId).toBe(ids["roundtrip"]);
+    const index = readFileSync(join(codex.codexHome, "session_index.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(index.filter((e) => e.id === ids["rename"]).at(-1)?.thread_name).toBe("renamed by skein");
+    expect(index.some((e) => e.id === ids["remove"])).toBe(false);
+  });
+});
