@@ -91,18 +91,31 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   mkdirSync(options.workDir, { recursive: true });
   let budget = options.kills;
   const finished: LaneThread[] = [];
+  // Set at the first violation: the other lanes stop after their current round, so that no
+  // campaign keeps spawning writers after it has already failed.
+  let failed = false;
 
   const runLane = async (): Promise<void> => {
-    while (budget > 0) {
+    try {
+      await laneLoop();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  };
+
+  const laneLoop = async (): Promise<void> => {
+    while (budget > 0 && !failed) {
       const thread: LaneThread = { threadId: newThreadId(), ackFile: "", torn: new Set() };
       thread.ackFile = join(options.workDir, `${thread.threadId}.acks`);
       report.threads++;
-      for (let k = 0; k < perThread && budget > 0; k++) {
+      for (let k = 0; k < perThread && budget > 0 && !failed; k++) {
         budget--;
         if (!(await killOnce(thread))) break;
         report.kills++;
         options.onProgress?.({ ...report, durationMs: Date.now() - started });
       }
+      if (failed) return;
       await finishThread(thread);
       finished.push(thread);
     }
@@ -127,6 +140,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     }
     worker.child.kill("SIGKILL");
     const exit = await worker.exited;
+    if (failed) return false;
     if (exit.signal !== "SIGKILL") {
       throw new WorkerFailedError(worker.name, describeExit(exit), `${worker.lines.join("\n")}\n${worker.stderr()}`);
     }
@@ -211,7 +225,9 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     report.itemsAcknowledged += readAcks(thread.ackFile).length;
   };
 
-  await Promise.all(Array.from({ length: lanes }, runLane));
+  const outcomes = await Promise.allSettled(Array.from({ length: lanes }, runLane));
+  const firstFailure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (firstFailure) throw firstFailure.reason;
   report.dbsMovedAside = readdirSync(options.home).filter((n) => n.includes(".sqlite.corrupt-")).length;
   report.durationMs = Date.now() - started;
   return report;

@@ -49,5 +49,5 @@ try {
 } catch (error) {
   print(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
   print(`work dir kept for inspection: ${root}`);
-  process.exitCode = 1;
+  process.exit(1);
 }

@@ -148,6 +148,8 @@ describe("LocalThreadStore entry points", () => {
     const cursor = page.nextCursor!;
     expect(cursor).toBeDefined();
     const tamperedBody = `${cursor[0] === "A" ? "B" : "A"}${cursor.slice(1)}`;
+    const mid = Math.floor(cursor.length / 2);
+    const tamperedMiddle = `${cursor.slice(0, mid)}${cursor[mid] === "A" ? "B" : "A"}${cursor.slice(mid + 1)}`;
     const cases: (() => Promise<unknown>)[] = [
       () => f.store.listThreads({ pageSize: 1, archived: true, cursor }),
       () => f.store.listThreads({ pageSize: 1, sortKey: "recency", cursor }),
@@ -156,7 +158,7 @@ describe("LocalThreadStore entry points", () => {
       () => f.store.searchThreads({ searchTerm: "thread", pageSize: 1, cursor }),
       () => f.store.listTurns({ threadId: f.threadId, cursor }),
       () => f.store.listThreads({ pageSize: 1, cursor: tamperedBody }),
-      () => f.store.listThreads({ pageSize: 1, cursor: `${cursor}x` }),
+      () => f.store.listThreads({ pageSize: 1, cursor: tamperedMiddle }),
       () => f.store.listThreads({ pageSize: 1, cursor: "" }),
       () => f.store.listThreads({ pageSize: 1, cursor: "x".repeat(100_000) }),
     ];
