@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import {
   SessionMeta,
@@ -12,8 +12,9 @@ import {
   type SessionSource,
 } from "@skein/protocol";
 import { RolloutNotFoundError } from "./errors.js";
-import { isBlank, readLinesSync, sniffLine, type RawLine } from "./internal/line-splitter.js";
-import { gitInfoOf, opt, parseItem } from "./internal/record-helpers.js";
+import { CHUNK_SIZE } from "./internal/line-splitter.js";
+import { isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffKind } from "./internal/metadata-line.js";
+import { gitInfoOf, opt } from "./internal/record-helpers.js";
 import { resolveLineagePreview } from "./head-summary.js";
 import { parseRolloutFileName } from "./layout.js";
 
@@ -123,7 +124,7 @@ export function extractThreadMetadataIncrementalSync(
     const state = resume ? fromPrevious(previous, path) : initialState(path, options);
     const start = resume ? fromByteOffset : 0;
     const fold = new MetadataFold(state, options.defaultProvider);
-    for (const raw of readLinesSync(fd, start, st.size)) fold.line(raw);
+    foldLines(fd, start, st.size, fold);
     return fold.finish(Math.trunc(st.mtimeMs), st.size, options.archived ?? isArchivedByFolder(path));
   } finally {
     closeSync(fd);
@@ -181,11 +182,66 @@ function isArchivedByFolder(path: string): boolean {
   return basename(path.slice(0, path.length - basename(path).length - 1)) === "archived_sessions";
 }
 
+const NL = 0x0a;
+
+/** One read buffer per thread, reused by every extraction: a fresh buffer per file costs more in GC than the parse. */
+let scratch: Buffer | undefined;
+
+/**
+ * Feeds the lines of `[start, end)` of an open file to `fold`, each as a range of the buffer it
+ * was read into (no per-line copy). The buffer is reused for the next chunk, so before that
+ * read, `fold` copies out the lines it keeps and a line that spans chunks is copied into pieces
+ * (joined once it ends).
+ */
+function foldLines(fd: number, start: number, end: number, fold: MetadataFold): void {
+  const chunk = (scratch ??= Buffer.allocUnsafe(CHUNK_SIZE));
+  let pos = start;
+  let pieces: Buffer[] = [];
+  let piecesOffset = start;
+  while (pos < end) {
+    const n = readSync(fd, chunk, 0, Math.min(chunk.length, end - pos), pos);
+    if (n === 0) break;
+    const base = pos;
+    pos += n;
+    let from = 0;
+    let at = chunk.indexOf(NL, 0);
+    if (pieces.length > 0) {
+      if (at === -1 || at >= n) {
+        pieces.push(Buffer.from(chunk.subarray(0, n)));
+        continue;
+      }
+      const joined = Buffer.concat([...pieces, chunk.subarray(0, at)]);
+      fold.line(joined, 0, joined.length, piecesOffset);
+      pieces = [];
+      from = at + 1;
+      at = chunk.indexOf(NL, from);
+    }
+    for (; at !== -1 && at < n; at = chunk.indexOf(NL, from)) {
+      fold.line(chunk, from, at, base + from);
+      from = at + 1;
+    }
+    if (from < n) {
+      pieces.push(Buffer.from(chunk.subarray(from, n)));
+      piecesOffset = base + from;
+    }
+    if (pos < end) fold.detach();
+  }
+  if (pieces.length > 0) fold.tornTail(piecesOffset, pieces.reduce((sum, p) => sum + p.length, 0));
+}
+
+const INFO_OBJECT = Buffer.from('"info":{');
+const USER_MESSAGE_ITEM = Buffer.from('"UserMessage"');
+
+/** A line kept for later: a view of the read buffer until {@link MetadataFold.detach} copies it. */
+type Kept = Buffer;
+
 class MetadataFold {
   readonly #s: State;
   readonly #defaultProvider: string;
-  #lastTokenCount: Buffer | undefined;
-  #lastTurnContext: Buffer | undefined;
+  #lastTokenCount: Kept | undefined;
+  #lastTurnContext: Kept | undefined;
+  #ownsTokenCount = false;
+  #ownsTurnContext = false;
   #tornTail: { byteOffset: number; length: number } | undefined;
 
   constructor(state: State, defaultProvider: string) {
@@ -193,38 +249,39 @@ class MetadataFold {
     this.#defaultProvider = defaultProvider;
   }
 
-  line(raw: RawLine): void {
-    if (!raw.terminated) {
-      this.#tornTail = { byteOffset: raw.byteOffset, length: raw.byteLength };
-      return;
-    }
-    this.#s.bytesRead = raw.byteOffset + raw.byteLength;
-    if (isBlank(raw.bytes)) return;
-    const sniffed = sniffLine(raw.bytes);
-    if (sniffed === undefined) return this.#parsed(raw.bytes);
-    switch (sniffed.type) {
+  /** One complete line: `buf[start, end)` (without its `\n`), at file offset `offset`. */
+  line(buf: Buffer, start: number, end: number, offset: number): void {
+    this.#s.bytesRead = offset + (end - start) + 1;
+    if (isBlankRange(buf, start, end)) return;
+    const kind = sniffKind(buf, start, end);
+    if (kind === undefined) return this.#parsed(buf, start, end);
+    switch (kind.type) {
       case "session_meta":
-        return this.#parsed(raw.bytes);
+        return this.#parsed(buf, start, end, true);
       case "turn_context":
         // cwd comes from the first turn_context only when the meta had none; the rest is last-wins.
-        if (this.#s.cwd === "") this.#parsed(raw.bytes);
-        this.#lastTurnContext = raw.bytes;
+        if (this.#s.cwd === "") this.#parsed(buf, start, end);
+        this.#lastTurnContext = buf.subarray(start, end);
+        this.#ownsTurnContext = false;
         return;
       case "event_msg":
-        switch (sniffed.payloadType) {
+        switch (kind.payloadType) {
           case "token_count":
             // Only the last token_count with `info` counts: keep its bytes, parse once at the end.
-            if (raw.bytes.includes('"info":{')) this.#lastTokenCount = raw.bytes;
+            if (rangeIncludes(buf, start, end, INFO_OBJECT)) {
+              this.#lastTokenCount = buf.subarray(start, end);
+              this.#ownsTokenCount = false;
+            }
             return;
           case "user_message":
           case "thread_goal_updated":
-            if (this.#wantsUserFacts()) this.#parsed(raw.bytes);
+            if (this.#wantsUserFacts()) this.#parsed(buf, start, end);
             return;
           case "item_completed":
-            if (this.#wantsUserFacts() && raw.bytes.includes('"UserMessage"')) this.#parsed(raw.bytes);
+            if (this.#wantsUserFacts() && rangeIncludes(buf, start, end, USER_MESSAGE_ITEM)) this.#parsed(buf, start, end);
             return;
           case undefined:
-            return this.#parsed(raw.bytes);
+            return this.#parsed(buf, start, end);
           default:
             return;
         }
@@ -234,12 +291,29 @@ class MetadataFold {
     }
   }
 
+  /** Copies the kept lines out of the read buffer, which is about to be overwritten. */
+  detach(): void {
+    if (this.#lastTurnContext && !this.#ownsTurnContext) {
+      this.#lastTurnContext = Buffer.from(this.#lastTurnContext);
+      this.#ownsTurnContext = true;
+    }
+    if (this.#lastTokenCount && !this.#ownsTokenCount) {
+      this.#lastTokenCount = Buffer.from(this.#lastTokenCount);
+      this.#ownsTokenCount = true;
+    }
+  }
+
+  /** Bytes after the last `\n`: not read into the metadata. */
+  tornTail(byteOffset: number, length: number): void {
+    this.#tornTail = { byteOffset, length };
+  }
+
   #wantsUserFacts(): boolean {
     return this.#s.preview === undefined || this.#s.firstUserMessage === undefined || this.#s.title === undefined;
   }
 
-  #parsed(bytes: Buffer): void {
-    const item = parseItem(bytes);
+  #parsed(buf: Buffer, start: number, end: number, sessionMeta = false): void {
+    const item = sessionMeta ? parseSessionMetaRange(buf, start, end) : parseRange(buf, start, end);
     if (!item) {
       this.#s.parseErrors++;
       return;
@@ -330,12 +404,12 @@ class MetadataFold {
   finish(mtimeMs: number, size: number, archived: boolean): ExtractedThreadMetadata {
     const s = this.#s;
     if (this.#lastTurnContext) {
-      const item = parseItem(this.#lastTurnContext);
+      const item = parseRange(this.#lastTurnContext, 0, this.#lastTurnContext.length);
       if (item && typeof item.payload === "object" && item.payload !== null) {
         this.#turnContext(item.payload as Record<string, unknown>, false);
       } else s.parseErrors++;
     }
-    if (this.#lastTokenCount) this.#parsed(this.#lastTokenCount);
+    if (this.#lastTokenCount) this.#parsed(this.#lastTokenCount, 0, this.#lastTokenCount.length);
     if (s.modelProvider === "") s.modelProvider = this.#defaultProvider;
     return { ...s, archived, updatedAtMs: mtimeMs, size, ...opt("tornTail", this.#tornTail) };
   }
