@@ -27,6 +27,7 @@ export {
 } from "./rollout-recorder.js";
 export {
   iterateRolloutLines,
+  iterateRolloutLineBatches,
   parseRolloutLine,
   readRollout,
   loadThreadHistory,
