@@ -201,12 +201,24 @@ export class RolloutRecorder {
   record(items: readonly RecordableItem[]): void {
     if (this.#closed) throw new RolloutRecorderClosedError(this.#threadId);
     if (items.length === 0) return;
-    const timestamp = this.#timestamps.format(this.#now());
-    for (const item of items) this.#pending.push({ item, timestamp: item.timestamp ?? timestamp });
+    this.#enqueueItems(items);
     if (this.#materialized && !this.#writeScheduled) {
       this.#writeScheduled = true;
       queueMicrotask(() => this.#backgroundWrite());
     }
+  }
+
+  /**
+   * Records items and writes them at once: `record(items)` then `flush()` in one step, without
+   * scheduling a background write. Materializes a new thread's file. Resolves once the bytes are
+   * with the OS (and fsynced in fsync mode).
+   * @throws RolloutRecorderClosedError after `shutdown()` or `discard()`.
+   * @throws RolloutWriteError when writing fails twice; the items stay queued.
+   */
+  append(items: readonly RecordableItem[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new RolloutRecorderClosedError(this.#threadId));
+    if (items.length > 0) this.#enqueueItems(items);
+    return this.flush();
   }
 
   /**
@@ -274,6 +286,11 @@ export class RolloutRecorder {
   /** `await using` support: same as {@link shutdown}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
+  }
+
+  #enqueueItems(items: readonly RecordableItem[]): void {
+    const timestamp = this.#timestamps.format(this.#now());
+    for (const item of items) this.#pending.push({ item, timestamp: item.timestamp ?? timestamp });
   }
 
   /** The write scheduled by `record()`; a failure leaves the items queued for the next flush. */

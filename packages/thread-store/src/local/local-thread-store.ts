@@ -277,11 +277,10 @@ export class LocalThreadStore implements ThreadStore {
     const writer = this.#writers.require(threadId);
     const items = persistedRolloutItems(params.items);
     if (items.length === 0) return;
-    writer.recorder.record(items);
-    // Awaited on purpose: a LiveThread applies its metadata patch right after this resolves, so
-    // the index can never get ahead of the JSONL.
+    // Written before this resolves (one write(2), no background queue): a LiveThread applies its
+    // metadata patch right after, so the index can never get ahead of the JSONL.
     try {
-      await writer.recorder.flush();
+      await writer.recorder.append(items);
     } catch (error) {
       throw internal(`failed to append to thread ${threadId}`, error);
     }
@@ -680,8 +679,7 @@ export class LocalThreadStore implements ThreadStore {
     const writer = this.#writers.get(threadId);
     try {
       if (writer) {
-        writer.recorder.record([item]);
-        await writer.recorder.flush();
+        await writer.recorder.append([item]);
       } else {
         await appendRolloutItemsToPath(path, [item], { fsync: this.#fsync, now: this.#now });
       }
