@@ -150,15 +150,31 @@ export class ThreadMetadataSync {
   observeAppendedItems(items: readonly ObservedItem[]): PendingMetadataUpdate | undefined {
     this.#deferCreate = false;
     this.#deferResume = false;
-    const { patch, affected, turnStarted } = this.#derive(items);
     const now = this.#now();
+    if (!items.some(isDerivingItem)) return this.#touch(now);
+    const { patch, affected, turnStarted } = this.#derive(items);
     patch.updatedAt = now;
     if (turnStarted) patch.advanceRecencyAt = now;
     this.#merge(patch);
-    const touchOnly = !affected && onlyTouch(this.#pending!);
-    const recent = this.#lastTouchAppliedAt !== undefined && now - this.#lastTouchAppliedAt < this.#coalesceMs;
-    if (touchOnly && recent) return undefined;
+    if (!affected && onlyTouch(this.#pending!) && this.#touchIsRecent(now)) return undefined;
     return this.takePending();
+  }
+
+  /**
+   * Items that derive nothing (assistant output, tool calls: most of a turn) only touch
+   * `updatedAt`. The hot path of an append: the pending patch is updated in place (it is never
+   * shared, `takePending` hands out copies) and no patch object is built or merged.
+   */
+  #touch(now: number): PendingMetadataUpdate | undefined {
+    if (this.#pending) this.#pending.updatedAt = now;
+    else this.#pending = { updatedAt: now };
+    this.#generation++;
+    if (this.#touchIsRecent(now) && onlyTouch(this.#pending)) return undefined;
+    return this.takePending();
+  }
+
+  #touchIsRecent(now: number): boolean {
+    return this.#lastTouchAppliedAt !== undefined && now - this.#lastTouchAppliedAt < this.#coalesceMs;
   }
 
   /** A copy of the pending patch, whatever the defer flags say; it stays pending until applied. */
@@ -334,10 +350,15 @@ const CLEARABLE_META_FIELDS = [
 ] as const;
 
 function onlyTouch(patch: ThreadMetadataPatch): boolean {
-  for (const [key, value] of Object.entries(patch)) {
-    if (value !== undefined && key !== "updatedAt") return false;
+  for (const key in patch) {
+    if (key !== "updatedAt" && patch[key as keyof ThreadMetadataPatch] !== undefined) return false;
   }
   return true;
+}
+
+/** The record kinds `#derive` reads; anything else only touches `updatedAt`. */
+function isDerivingItem(item: ObservedItem): boolean {
+  return item.type === "event_msg" || item.type === "turn_context" || item.type === "session_meta";
 }
 
 function stringOrNull(value: unknown): string | null {
