@@ -3,7 +3,7 @@
 // resolves, reads and compiles a handful of files instead of ~150, which is most of what a short
 // command like `skein list` used to spend before it did any work. Runs after `tsc -b`, which still
 // emits the library entry (`dist/index.js`) and the type declarations.
-import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
@@ -48,30 +48,42 @@ const importMetaUrlPlugin = {
   },
 };
 
-for (const name of readdirSync(DIST)) if (name.startsWith(CHUNK_PREFIX)) rmSync(join(DIST, name));
-rmSync(join(DIST, "bin.js.map"), { force: true });
+// Build into a scratch folder next to dist/, then move the files in: new chunks first (their
+// names are content hashes), then bin.js in one rename, then drop the old chunks. A `skein`
+// started while this runs (another build in the same checkout) sees old or new files, not a mix.
+const scratch = mkdtempSync(join(DIST, ".bundle-"));
+try {
+  await build({
+    input: join(PACKAGE_DIR, "src", "bin.ts"),
+    platform: "node",
+    external: (id) => id.startsWith("node:") || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
+    // Workspace packages from their sources (`@skein/source`), as the tests run them.
+    resolve: { conditionNames: ["@skein/source", "import", "node", "default"] },
+    plugins: [importMetaUrlPlugin],
+    logLevel: "warn",
+    output: {
+      dir: scratch,
+      format: "esm",
+      // Chunks sit next to bin.js, so the CLI's own `new URL("../package.json", import.meta.url)`
+      // means the same file from every chunk.
+      entryFileNames: "bin.js",
+      chunkFileNames: `${CHUNK_PREFIX}[hash].js`,
+      minify: true,
+      sourcemap: false,
+    },
+  });
 
-await build({
-  input: join(PACKAGE_DIR, "src", "bin.ts"),
-  platform: "node",
-  external: (id) => id.startsWith("node:") || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
-  // Workspace packages from their sources (`@skein/source`), as the tests run them.
-  resolve: { conditionNames: ["@skein/source", "import", "node", "default"] },
-  plugins: [importMetaUrlPlugin],
-  logLevel: "warn",
-  output: {
-    dir: DIST,
-    format: "esm",
-    // Chunks sit next to bin.js, so the CLI's own `new URL("../package.json", import.meta.url)`
-    // means the same file from every chunk.
-    entryFileNames: "bin.js",
-    chunkFileNames: `${CHUNK_PREFIX}[hash].js`,
-    minify: true,
-    sourcemap: false,
-  },
-});
-
-// tsc's declaration for bin.ts still describes the entry (it exports nothing).
-const bin = join(DIST, "bin.js");
-const text = readFileSync(bin, "utf8");
-if (!text.startsWith("#!")) writeFileSync(bin, `#!/usr/bin/env node\n${text}`);
+  const built = readdirSync(scratch);
+  const bin = join(scratch, "bin.js");
+  const text = readFileSync(bin, "utf8");
+  if (!text.startsWith("#!")) writeFileSync(bin, `#!/usr/bin/env node\n${text}`);
+  for (const name of built) if (name !== "bin.js") renameSync(join(scratch, name), join(DIST, name));
+  renameSync(bin, join(DIST, "bin.js"));
+  for (const name of readdirSync(DIST)) {
+    if (name.startsWith(CHUNK_PREFIX) && !built.includes(name)) rmSync(join(DIST, name));
+  }
+  // tsc's map describes its own bin.js, which the bundle replaced.
+  rmSync(join(DIST, "bin.js.map"), { force: true });
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
