@@ -17,6 +17,8 @@ export interface ConcurrencyWorkerReport {
   threads: Record<string, OwnThreadState>;
   /** Slowest single operation. */
   latencyMaxMs: number;
+  /** Own threads (with history) missing from one of this worker's full paged listings. */
+  listingMisses: string[];
 }
 
 /** Prefix of every concurrency item's message: `conc w<worker> #<seq>`. */

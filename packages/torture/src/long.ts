@@ -38,7 +38,8 @@ try {
   const conc = await runConcurrencyCampaign({ home: join(root, "concurrency", "home"), workDir: join(root, "concurrency", "acks"), processes: 8, durationMs: concurrencyMs });
   print(`concurrency: ${conc.processes} processes × ${concurrencyMs / 1000} s: ${conc.totalOps} operations (${conc.opsPerSecond} ops/s; ` +
     `${Object.entries(conc.ops).map(([k, v]) => `${k} ${v}`).join(", ")}); 0 errors reached a caller; ${conc.threads} threads, ` +
-    `${conc.itemsChecked} acknowledged items matched exactly; slowest operation ${conc.latencyMaxMs} ms`);
+    `${conc.itemsChecked} acknowledged items matched exactly; slowest operation ${conc.latencyMaxMs} ms; ` +
+    `${conc.listingMisses} own threads missing from a concurrent listing (known finding)`);
 
   const reader = await fuzzRolloutReader({ runs: fuzzRuns, workDir: root, seedLines: loadSeedLines(findExamplesDir()) });
   print(`fuzz reader: ${reader.inputs} inputs (${reader.rejected} reported bad), slowest case ${reader.maxCaseMs} ms, ${Math.round(reader.durationMs / 1000)} s, seed ${reader.seed}`);
