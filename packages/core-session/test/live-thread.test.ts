@@ -3,7 +3,7 @@ import { InMemoryThreadStore, InternalError, ThreadNotFoundError } from "@skein/
 import { describe, expect, it } from "vitest";
 import { InvalidSessionRequestError, LiveThread, LiveThreadInitGuard, MetadataUpdateError, ThreadClosedError } from "../src/index.js";
 import { manualClock } from "./fixtures/clock.js";
-import { agentMessage, taskStarted, userMessage } from "./fixtures/items.js";
+import { agentMessage, assistantOutput, taskStarted, userMessage } from "./fixtures/items.js";
 import { recordingStore } from "./fixtures/recording-store.js";
 
 function setup() {
@@ -77,6 +77,34 @@ describe("LiveThread", () => {
       await expect(live.appendItems([userMessage("hello")])).rejects.toBeInstanceOf(MetadataUpdateError);
       await live.flush();
       expect((await inner.readThread({ threadId: live.threadId })).preview).toBe("hello");
+    });
+
+    it("sends no metadata for output appended inside the coalescing window", async () => {
+      const { clock, rec } = setup();
+      const live = await create(rec.store, clock);
+      await live.appendItems([userMessage("hello")]);
+      rec.calls.length = 0;
+      for (let i = 0; i < 20; i++) {
+        clock.advance(1);
+        await live.appendItems([assistantOutput(`chunk ${i}`)]);
+      }
+      expect(new Set(rec.methods())).toEqual(new Set(["appendItems"]));
+      expect(live.hasPendingMetadata).toBe(true);
+    });
+
+    it("keeps call order when a call arrives while another is in flight", async () => {
+      const { clock, rec, inner } = setup();
+      const live = await create(rec.store, clock);
+      const first = live.appendItems([userMessage("1")]);
+      const second = live.appendItems([assistantOutput("2")]);
+      await second;
+      await first;
+      const third = live.appendItems([assistantOutput("3")]);
+      await third;
+      const { items } = await inner.loadHistory({ threadId: live.threadId });
+      expect(items.slice(1).map((l) => l.type)).toEqual(["event_msg", "response_item", "response_item"]);
+      // The second append waited for the first one's patch instead of starting at once.
+      expect(rec.methods()).toEqual(["createThread", "appendItems", "flushThread", "updateThreadMetadata", "appendItems", "appendItems"]);
     });
 
     it("keeps concurrent calls in call order", async () => {

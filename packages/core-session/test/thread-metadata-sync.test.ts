@@ -2,7 +2,7 @@ import { newThreadId } from "@skein/protocol";
 import { describe, expect, it } from "vitest";
 import { ThreadMetadataSync } from "../src/index.js";
 import { manualClock } from "./fixtures/clock.js";
-import { agentMessage, goalUpdated, paginatedUserMessage, sessionMeta, taskStarted, tokenCount, turnContext, userMessage } from "./fixtures/items.js";
+import { agentMessage, assistantOutput, goalUpdated, paginatedUserMessage, sessionMeta, taskStarted, tokenCount, turnContext, userMessage } from "./fixtures/items.js";
 
 const WINDOW = 50;
 
@@ -111,6 +111,45 @@ describe("ThreadMetadataSync", () => {
       expect(sync.takePending()?.patch).toEqual({ updatedAt: clock.now() });
       clock.advance(WINDOW);
       expect(apply(sync, sync.observeAppendedItems([agentMessage("b")]))).toEqual({ updatedAt: clock.now() });
+    });
+
+    it("sends the create facts with a first append of output only", () => {
+      const { sync, clock } = created();
+      clock.advance(5);
+      expect(apply(sync, sync.observeAppendedItems([assistantOutput("hi")]))).toEqual({
+        modelProvider: "openai",
+        createdAt: clock.now() - 5,
+        updatedAt: clock.now(),
+        source: "cli",
+        cwd: "/work",
+        cliVersion: "0.1.0",
+      });
+    });
+
+    it("coalesces touches of response items within the window and sends the last one after it", () => {
+      const { sync, clock } = created();
+      apply(sync, sync.observeAppendedItems([userMessage("first")]));
+      for (let i = 0; i < 5; i++) {
+        clock.advance(WINDOW / 10);
+        expect(sync.observeAppendedItems([assistantOutput(`chunk ${i}`)])).toBeUndefined();
+      }
+      expect(sync.takePending()?.patch).toEqual({ updatedAt: clock.now() });
+      clock.advance(WINDOW);
+      expect(apply(sync, sync.observeAppendedItems([assistantOutput("late")]))).toEqual({ updatedAt: clock.now() });
+    });
+
+    it("leaves a patch copy that was handed out unchanged by later touches", () => {
+      const { sync, clock } = created();
+      apply(sync, sync.observeAppendedItems([userMessage("first")]));
+      clock.advance(1);
+      sync.observeAppendedItems([assistantOutput("a")]);
+      const taken = sync.takePending()!;
+      const takenAt = clock.now();
+      clock.advance(1);
+      sync.observeAppendedItems([assistantOutput("b")]);
+      expect(taken.patch).toEqual({ updatedAt: takenAt });
+      sync.markApplied(taken);
+      expect(sync.takePending()?.patch).toEqual({ updatedAt: clock.now() });
     });
 
     it("never coalesces an item that affects metadata", () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { codexFixtureIds, extractCodexHome, fixturesSkipReason, makeTempDir, type TempDir } from "@skein/testkit";
@@ -18,6 +18,21 @@ import { THREAD_1, metaLine, userMessageLine, writeLines } from "./fixtures/buil
 
 const CREATED = Date.UTC(2026, 0, 2, 3, 4, 5);
 const msg = (text: string): RecordableItem => ({ type: "event_msg", payload: { type: "user_message", message: text } });
+/** Closes this process's fd of `path` behind the recorder's back, so its next write fails (EBADF). */
+function closeFdOf(path: string): void {
+  for (const name of readdirSync("/proc/self/fd")) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue;
+    }
+    if (target === path) return closeSync(Number(name));
+  }
+  throw new Error(`no open fd of ${path}`);
+}
+const procFdSkip = existsSync("/proc/self/fd") ? undefined : "needs /proc/self/fd to find the recorder's fd";
+
 const texts = (lines: Array<{ type: string; payload: unknown }>) =>
   lines.filter((l) => l.type === "event_msg").map((l) => (l.payload as { message: string }).message);
 
@@ -142,6 +157,62 @@ describe("RolloutRecorder", () => {
       rmSync(join(tmp.path, "sessions"));
       await recorder.shutdown();
       expect(texts((await readRollout(recorder.path)).lines)).toEqual(["kept"]);
+    });
+  });
+
+  describe("append", () => {
+    it("resolves with the line already in the file, readable by another reader", async () => {
+      const recorder = create();
+      await recorder.append([msg("one")]);
+      expect(texts((await readRollout(recorder.path)).lines)).toEqual(["one"]);
+      await recorder.append([msg("two"), msg("three")]);
+      expect(readFileSync(recorder.path, "utf8").trimEnd().split("\n")).toHaveLength(4);
+      expect(texts((await readRollout(recorder.path)).lines)).toEqual(["one", "two", "three"]);
+    });
+
+    it("rejects after shutdown", async () => {
+      const recorder = create();
+      await recorder.shutdown();
+      await expect(recorder.append([msg("late")])).rejects.toThrow(new RolloutRecorderClosedError(THREAD_1));
+    });
+  });
+
+  describe.skipIf(procFdSkip)("write errors on an open file", () => {
+    it("reopens the file and retries once, losing and duplicating nothing", async () => {
+      const recorder = create();
+      await recorder.append([msg("before")]);
+      closeFdOf(recorder.path);
+      await recorder.append([msg("after")]);
+      expect(recorder.pendingCount).toBe(0);
+      expect(texts((await readRollout(recorder.path)).lines)).toEqual(["before", "after"]);
+    });
+
+    it("keeps items whose background write failed and writes them on the next flush", async () => {
+      const recorder = create();
+      await recorder.persist();
+      closeFdOf(recorder.path);
+      recorder.record([msg("queued")]);
+      await Promise.resolve();
+      expect(recorder.pendingCount).toBe(1);
+      await recorder.flush();
+      expect(texts((await readRollout(recorder.path)).lines)).toEqual(["queued"]);
+    });
+
+    it("keeps the items queued when the retry fails too, and writes them once it can", async () => {
+      const path = join(tmp.path, "sessions/2026/01/02", `rollout-2026-01-02T03-04-05-${THREAD_1}.jsonl`);
+      writeLines(path, [metaLine()]);
+      const recorder = await RolloutRecorder.resume({ path });
+      open.push(recorder);
+      await recorder.append([msg("first")]);
+      const saved = readFileSync(path);
+      rmSync(path);
+      closeFdOf(`${path} (deleted)`);
+      const failure = await recorder.append([msg("second")]).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(RolloutWriteError);
+      expect(recorder.pendingCount).toBe(1);
+      writeFileSync(path, saved);
+      await recorder.flush();
+      expect(texts((await readRollout(path)).lines)).toEqual(["first", "second"]);
     });
   });
 
