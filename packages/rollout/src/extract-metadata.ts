@@ -104,7 +104,8 @@ export async function extractThreadMetadata(path: string, options: ExtractThread
 
 /**
  * Continues an extraction over bytes appended since `previous` was taken (from
- * `previous.bytesRead`). Falls back to a full pass when the file shrank or `previous` is absent.
+ * `previous.bytesRead`). Falls back to a full pass when `previous` is absent, the file shrank, or
+ * the byte before `fromByteOffset` is not a `\n` (the file was rewritten).
  */
 export function extractThreadMetadataIncrementalSync(
   path: string,
@@ -120,7 +121,8 @@ export function extractThreadMetadataIncrementalSync(
   }
   try {
     const st = fstatSync(fd);
-    const resume = previous !== undefined && fromByteOffset <= st.size && fromByteOffset > 0;
+    // Resume only where a line ended: a file that shrank or was rewritten is read again in full.
+    const resume = previous !== undefined && fromByteOffset <= st.size && fromByteOffset > 0 && endsLineAt(fd, fromByteOffset);
     const state = resume ? fromPrevious(previous, path) : initialState(path, options);
     const start = resume ? fromByteOffset : 0;
     const fold = new MetadataFold(state, options.defaultProvider);
@@ -183,6 +185,12 @@ function isArchivedByFolder(path: string): boolean {
 }
 
 const NL = 0x0a;
+
+/** True when the byte just before `offset` is a `\n`. */
+function endsLineAt(fd: number, offset: number): boolean {
+  const one = Buffer.alloc(1);
+  return readSync(fd, one, 0, 1, offset - 1) === 1 && one[0] === NL;
+}
 
 /** One read buffer per thread, reused by every extraction: a fresh buffer per file costs more in GC than the parse. */
 let scratch: Buffer | undefined;

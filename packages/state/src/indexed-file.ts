@@ -1,3 +1,4 @@
+import { sep } from "node:path";
 import { z } from "zod";
 import { statement, type Connection } from "./internal/connection.js";
 
@@ -62,6 +63,15 @@ export function getIndexedFile(conn: Connection, path: string): IndexedFile | un
 /** Every record, by path. */
 export function listIndexedFiles(conn: Connection): IndexedFile[] {
   return (statement(conn, `SELECT ${COLUMNS} FROM indexed_files ORDER BY path`).all() as SqlIndexedFile[]).map(fromSql);
+}
+
+/** The records of the files directly inside `dir` (a range scan of the primary key), by path. */
+export function listIndexedFilesIn(conn: Connection, dir: string): IndexedFile[] {
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  // Every path under `prefix` sorts in [prefix, prefix with its last char incremented).
+  const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  const rows = statement(conn, `SELECT ${COLUMNS} FROM indexed_files WHERE path >= ? AND path < ? ORDER BY path`).all(prefix, upper) as SqlIndexedFile[];
+  return rows.filter((r) => !r.path.includes(sep, prefix.length)).map(fromSql);
 }
 
 /** Inserts or replaces records in one transaction. */

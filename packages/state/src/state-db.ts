@@ -1,6 +1,7 @@
 import type { ThreadMetadataPatch } from "@skein/protocol";
 import { InvalidArgumentError, StateDbClosedError } from "./errors.js";
 import * as files from "./indexed-file.js";
+import { writeIndexBatch } from "./internal/index-batch.js";
 import type { IndexedFile, IndexedFileInput } from "./indexed-file.js";
 import { statement, type Connection } from "./internal/connection.js";
 import { parseArgument } from "./internal/parse-argument.js";
@@ -251,6 +252,25 @@ export class StateDb {
     return files.listIndexedFiles(this.#live());
   }
 
+  /** The records of the files directly inside folder `dir` (not in its subfolders), sorted by path. */
+  listIndexedFilesIn(dir: string): IndexedFile[] {
+    return files.listIndexedFilesIn(this.#live(), dir);
+  }
+
+  /**
+   * The backfill's batch write: upserts `rows` (the rules of {@link upsertThread}) and records
+   * `files` (as {@link recordIndexedFiles}) in one transaction, all or nothing. Much cheaper per
+   * row than {@link upsertMany}: the full-text index is maintained by the batch itself rather
+   * than by a trigger per row, with the same result.
+   *
+   * @throws InvalidArgumentError naming the first invalid row or record; nothing is written then.
+   */
+  writeIndexBatch(batch: { rows: readonly ThreadRowInput[]; files: readonly IndexedFileInput[] }): void {
+    const rows = batch.rows.map((row) => threads.parseRowInput(row));
+    const records = batch.files.map((record) => parseArgument(files.IndexedFileInput, record, "indexed file record"));
+    writeIndexBatch(this.#live(), rows, records, this.#now());
+  }
+
   /** Removes the record of `path`; true when there was one. */
   forgetIndexedFile(path: string): boolean {
     return files.forgetIndexedFile(this.#live(), path);
@@ -293,6 +313,27 @@ export class StateDb {
   /** Sets the meta value under `key`. */
   setMeta(key: string, value: string): void {
     statement(this.#live(), "INSERT OR REPLACE INTO meta (key, value, updated_at_ms) VALUES (?, ?, ?)").run(key, value, this.#now());
+  }
+
+  /** Every meta entry whose key starts with `prefix`, as a map (one range scan of the key). */
+  listMeta(prefix: string): Map<string, string> {
+    const upper = prefix === "" ? undefined : prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const rows = (
+      upper === undefined
+        ? statement(this.#live(), "SELECT key, value FROM meta").all()
+        : statement(this.#live(), "SELECT key, value FROM meta WHERE key >= ? AND key < ?").all(prefix, upper)
+    ) as { key: string; value: string }[];
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  /** Sets several meta values in one transaction. */
+  setMetaMany(entries: Iterable<readonly [key: string, value: string]>): void {
+    const conn = this.#live();
+    const set = statement(conn, "INSERT OR REPLACE INTO meta (key, value, updated_at_ms) VALUES (?, ?, ?)");
+    const now = this.#now();
+    conn.db.transaction(() => {
+      for (const [key, value] of entries) set.run(key, value, now);
+    }).immediate();
   }
 
   /** Removes the meta value under `key`; true when there was one. */

@@ -1,19 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
-import {
-  ARCHIVED_SESSIONS_SUBDIR,
-  SESSIONS_SUBDIR,
-  SESSION_INDEX_FILE,
-  extractThreadMetadata,
-  findRolloutPath,
-  parseRolloutFileName,
-  readSessionIndex,
-  scanRolloutFiles,
-  type RolloutFileInfo,
-} from "@skein/rollout";
-import { META_LAST_FULL_REINDEX_AT, type IndexedFileInput, type StateDb, type ThreadRow } from "@skein/state";
+import { existsSync, statSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { relative } from "node:path";
+import { findRolloutPath, parseRolloutFileName, type ExtractedThreadMetadata, type RolloutFileInfo } from "@skein/rollout";
+import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type StateDb, type ThreadRow } from "@skein/state";
+import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
+import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
+import { homeRoots, scanDir, scanHome, watchedDirPaths } from "./scan-home.js";
+import { currentMark, formatMark, readSessionIndexChanges } from "./session-index-changes.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
 import { inspectWriterLock, listWriterLocks } from "./writer-lock.js";
@@ -27,13 +21,16 @@ export interface SyncContext {
   db: StateDb | undefined;
   defaultModelProvider: string;
   now: () => number;
+  /** Extraction pool settings (tests force workers on or off; default: by job count and CPUs). */
+  extract?: Omit<ExtractPoolOptions, "defaultProvider">;
 }
 
 /** Meta key set once a home has been fully indexed (a first open indexes everything once). */
 export const META_HOME_INDEXED_AT = "home_indexed_at";
 const REINDEX_LEASE = "reindex";
 const LEASE_TTL_MS = 60_000;
-const BATCH_SIZE = 200;
+/** Rows + file records per write transaction (each also renews the lease). */
+const BATCH_SIZE = 500;
 
 /** Records a file as indexed at its current size and mtime (no-op when it is gone). */
 export async function recordFile(db: StateDb, path: string, threadId: string, _now: number): Promise<void> {
@@ -46,29 +43,24 @@ function emptyReport(): ReindexReport {
   return { scanned: 0, indexed: 0, added: 0, changed: 0, unchanged: 0, unreadable: 0, removed: 0, durationMs: 0, problems: [] };
 }
 
-/** Extracts one file into a row; throws with a readable reason when the file is unusable. */
-async function extractRow(ctx: SyncContext, file: { path: string; archived: boolean }, name: string | undefined) {
-  const x = await extractThreadMetadata(file.path, { defaultProvider: ctx.defaultModelProvider, archived: file.archived });
-  if (!x.hasSessionMeta) throw new Error("no valid session_meta line");
-  const row = rowFromExtracted(x, { archived: file.archived, name, defaultModelProvider: ctx.defaultModelProvider });
-  const record: IndexedFileInput = {
-    path: file.path,
-    threadId: x.threadId,
-    size: x.size,
-    mtimeMs: x.updatedAtMs,
-    byteOffset: x.bytesRead,
-    status: x.parseErrors > 0 || x.tornTail ? "partial" : "indexed",
-  };
-  return { row, record };
-}
-
 /** True when `row` already points at another existing file that should win over `file` (active beats archived). */
 function shadowedBy(row: ThreadRow | undefined, file: { path: string; archived: boolean }): boolean {
   return !!row && row.rolloutPath !== file.path && existsSync(row.rolloutPath) && (!row.archived || file.archived);
 }
 
+/** A file the reindex extracts, with what the report needs once its outcome is in. */
+interface Planned {
+  file: RolloutFileInfo;
+  /** The file had an `indexed_files` record. */
+  known: boolean;
+  /** The thread already had a row (its name is then left alone). */
+  existing: boolean;
+}
+
 /**
  * Reconciles the index with every rollout of the home (see `LocalThreadStore.reindex`).
+ * Unchanged files (size and mtime as recorded) are skipped; a file that only grew is read from
+ * its recorded offset; large batches are extracted on worker threads while this thread writes.
  * @throws the signal's reason when aborted (committed batches stay).
  */
 export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}): Promise<ReindexReport> {
@@ -76,7 +68,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
   const report = emptyReport();
   const { db } = ctx;
   if (!db) {
-    report.scanned = (await scanRolloutFiles(ctx.home)).length;
+    report.scanned = scanHome(ctx.home).files.length;
     report.durationMs = ctx.now() - started;
     return report;
   }
@@ -87,44 +79,73 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     return report;
   }
   try {
-    const files = await scanRolloutFiles(ctx.home, {
-      onRefused: (error) => report.problems.push({ path: error.message, reason: "symlink resolves outside the home" }),
-    });
+    const scan = scanHome(ctx.home, (error) => report.problems.push({ path: error.message, reason: "symlink resolves outside the home" }));
+    const { files } = scan;
+    report.scanned = files.length;
     const known = new Map(db.listIndexedFiles().map((f) => [f.path, f]));
-    const names = (await readSessionIndex(ctx.home)).names;
+    const hasRows = db.countThreads() > 0;
     const seenIds = new Set<string>();
+    const claimed = new Set<string>();
+    const planned = new Map<string, Planned>();
+    const jobs: ExtractJob[] = [];
     let rows: ThreadRow[] = [];
     let records: IndexedFileInput[] = [];
-    const commit = () => {
-      if (rows.length > 0) db.upsertMany(rows);
-      if (records.length > 0) db.recordIndexedFiles(records);
-      rows = [];
-      records = [];
-      db.renewLease(REINDEX_LEASE, owner, LEASE_TTL_MS);
-    };
     for (const file of files) {
-      report.scanned++;
       seenIds.add(file.threadId);
       const prev = known.get(file.path);
       known.delete(file.path);
       if (!options.full && prev && prev.size === file.size && prev.mtimeMs === file.mtimeMs && prev.status !== "failed") {
         report.unchanged++;
-      } else {
-        await indexOne(ctx, db, file, prev !== undefined, names, report, rows, records);
+        continue;
       }
-      if (rows.length + records.length >= BATCH_SIZE) {
-        commit();
-        options.onProgress?.({ scanned: report.scanned, total: files.length, indexed: report.indexed, path: file.path });
-        options.signal?.throwIfAborted();
+      const existing = hasRows ? db.getThread(file.threadId) : undefined;
+      // Active files come before archived ones in the scan, so the first claim of a thread wins.
+      if (claimed.has(file.threadId) || shadowedBy(existing, file)) {
+        records.push({ path: file.path, threadId: file.threadId, size: file.size, mtimeMs: file.mtimeMs, byteOffset: file.size, status: "indexed" });
+        report.unchanged++;
+        continue;
       }
+      claimed.add(file.threadId);
+      planned.set(file.path, { file, known: prev !== undefined, existing: existing !== undefined });
+      jobs.push(planJob(file, prev, existing, options.full === true));
     }
-    commit();
+    const names = jobs.length > 0 ? sessionNames(ctx.home) : new Map<string, string>();
+    const commit = () => {
+      if (rows.length > 0 || records.length > 0) db.writeIndexBatch({ rows, files: records });
+      rows = [];
+      records = [];
+      db.renewLease(REINDEX_LEASE, owner, LEASE_TTL_MS);
+    };
+    const pool = new ExtractPool(jobs, { defaultProvider: ctx.defaultModelProvider, ...ctx.extract });
+    try {
+      let done = report.unchanged;
+      for (let results = await pool.next(); results.length > 0; results = await pool.next()) {
+        let last: string | undefined;
+        for (const { job, outcome } of results) {
+          const plan = planned.get(job.path)!;
+          settle(ctx, plan, outcome, names, report, rows, records);
+          last = job.path;
+          done++;
+        }
+        if (rows.length + records.length >= BATCH_SIZE) {
+          commit();
+          options.onProgress?.({ scanned: done, total: files.length, indexed: report.indexed, ...(last ? { path: last } : {}) });
+          options.signal?.throwIfAborted();
+        }
+      }
+      commit();
+    } finally {
+      await pool.close();
+    }
     report.removed = removeVanished(db, known.values(), seenIds);
-    options.onProgress?.({ scanned: report.scanned, total: files.length, indexed: report.indexed });
-    const now = ctx.now();
-    db.setMeta(META_LAST_FULL_REINDEX_AT, String(now));
-    db.setMeta(META_HOME_INDEXED_AT, String(now));
-    await rememberDirs(ctx, db);
+    options.onProgress?.({ scanned: files.length, total: files.length, indexed: report.indexed });
+    const now = String(ctx.now());
+    const marks: [string, string][] = [[META_LAST_FULL_REINDEX_AT, now], [META_HOME_INDEXED_AT, now]];
+    // Folder mtimes as listed by this scan: a file added since is caught by the next catch-up.
+    for (const dir of scan.dirs) marks.push([dirKey(ctx.home, dir.dir), String(dir.mtimeMs)]);
+    const idx = currentMark(ctx.home);
+    if (idx) marks.push([SESSION_INDEX_KEY, formatMark(idx)]);
+    db.setMetaMany(marks);
   } finally {
     db.releaseLease(REINDEX_LEASE, owner);
   }
@@ -132,35 +153,61 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
   return report;
 }
 
-async function indexOne(
+/** Each thread's latest non-blank name in `session_index.jsonl` (read synchronously, in one go). */
+function sessionNames(home: string): Map<string, string> {
+  const latest = readSessionIndexChanges(home, undefined)?.latest ?? new Map<string, string>();
+  for (const [threadId, name] of latest) if (name.trim() === "") latest.delete(threadId);
+  return latest;
+}
+
+/** Extract from byte 0, or (a known file that only grew, still this thread's row) from its recorded offset. */
+function planJob(file: RolloutFileInfo, prev: IndexedFile | undefined, existing: ThreadRow | undefined, full: boolean): ExtractJob {
+  const job: ExtractJob = { path: file.path, archived: file.archived };
+  const grew = prev !== undefined && prev.status === "indexed" && prev.byteOffset > 0 && prev.byteOffset <= prev.size && prev.size < file.size;
+  if (!full && grew && existing?.rolloutPath === file.path && existing.archived === file.archived) {
+    job.fromByteOffset = prev.byteOffset;
+    job.previous = previousFromRow(existing, prev.byteOffset);
+  }
+  return job;
+}
+
+/** Turns one extraction outcome into a row and a file record (or a problem). */
+function settle(
   ctx: SyncContext,
-  db: StateDb,
-  file: RolloutFileInfo,
-  known: boolean,
+  plan: Planned,
+  outcome: ExtractOutcome,
   names: Map<string, string>,
   report: ReindexReport,
   rows: ThreadRow[],
   records: IndexedFileInput[],
-): Promise<void> {
-  try {
-    const existing = db.getThread(file.threadId);
-    if (shadowedBy(existing, file)) {
-      records.push({ path: file.path, threadId: file.threadId, size: file.size, mtimeMs: file.mtimeMs, byteOffset: file.size, status: "indexed" });
-      report.unchanged++;
-      return;
-    }
-    const { row, record } = await extractRow(ctx, file, existing ? undefined : names.get(file.threadId));
-    rows.push(row);
-    records.push(record);
-    report.indexed++;
-    if (existing || known) report.changed++;
-    else report.added++;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+): void {
+  const { file } = plan;
+  if ("error" in outcome) {
     report.unreadable++;
-    report.problems.push({ path: file.path, threadId: file.threadId, reason } satisfies ReindexProblem);
-    records.push({ path: file.path, threadId: file.threadId, size: file.size, mtimeMs: file.mtimeMs, byteOffset: 0, status: "failed", error: reason });
+    report.problems.push({ path: file.path, threadId: file.threadId, reason: outcome.error } satisfies ReindexProblem);
+    records.push({ path: file.path, threadId: file.threadId, size: file.size, mtimeMs: file.mtimeMs, byteOffset: 0, status: "failed", error: outcome.error });
+    return;
   }
+  const { row, record } = rowAndRecord(ctx, outcome.ok, file.archived, plan.existing ? undefined : names.get(file.threadId));
+  rows.push(row);
+  records.push(record);
+  report.indexed++;
+  if (plan.existing || plan.known) report.changed++;
+  else report.added++;
+}
+
+/** The index row and file record of an extraction. */
+function rowAndRecord(ctx: SyncContext, x: ExtractedThreadMetadata, archived: boolean, name: string | undefined): { row: ThreadRow; record: IndexedFileInput } {
+  const row = rowFromExtracted(x, { archived, name, defaultModelProvider: ctx.defaultModelProvider });
+  const record: IndexedFileInput = {
+    path: x.rolloutPath,
+    threadId: x.threadId,
+    size: x.size,
+    mtimeMs: x.updatedAtMs,
+    byteOffset: x.bytesRead,
+    status: x.parseErrors > 0 || x.tornTail ? "partial" : "indexed",
+  };
+  return { row, record };
 }
 
 /** Forgets indexed files that vanished; drops a row when its thread has no file left. */
@@ -187,38 +234,9 @@ async function claimLease(db: StateDb, owner: string): Promise<boolean> {
   return false;
 }
 
-/** `sessions/YYYY/MM/DD` folders plus `archived_sessions` (only those that exist). */
-async function watchedDirs(home: string): Promise<{ dir: string; archived: boolean }[]> {
-  const out: { dir: string; archived: boolean }[] = [];
-  const sessions = join(home, SESSIONS_SUBDIR);
-  const digits = async (dir: string, n: number) =>
-    (await readdir(dir).catch(() => [] as string[])).filter((name) => name.length === n && /^\d+$/.test(name));
-  for (const y of await digits(sessions, 4)) {
-    for (const m of await digits(join(sessions, y), 2)) {
-      for (const d of await digits(join(sessions, y, m), 2)) out.push({ dir: join(sessions, y, m, d), archived: false });
-    }
-  }
-  if (existsSync(join(home, ARCHIVED_SESSIONS_SUBDIR))) out.push({ dir: join(home, ARCHIVED_SESSIONS_SUBDIR), archived: true });
-  return out;
-}
-
-const dirKey = (home: string, dir: string) => `dir_mtime:${relative(home, dir)}`;
+const dirKey = (home: string, dir: string) => `${DIR_KEY_PREFIX}${relative(home, dir)}`;
+const DIR_KEY_PREFIX = "dir_mtime:";
 const SESSION_INDEX_KEY = "session_index_stat";
-
-async function statKey(path: string): Promise<string | undefined> {
-  const st = await stat(path).catch(() => undefined);
-  return st ? `${st.size}:${Math.trunc(st.mtimeMs)}` : undefined;
-}
-
-/** Remembers every watched folder's mtime and the session index's size/mtime. */
-async function rememberDirs(ctx: SyncContext, db: StateDb): Promise<void> {
-  for (const { dir } of await watchedDirs(ctx.home)) {
-    const key = await statKey(dir);
-    if (key) db.setMeta(dirKey(ctx.home, dir), key.split(":")[1]!);
-  }
-  const idx = await statKey(join(ctx.home, SESSION_INDEX_FILE));
-  if (idx) db.setMeta(SESSION_INDEX_KEY, idx);
-}
 
 /** What a quick catch-up did (for tests and `skein doctor`). */
 export interface CatchUpReport {
@@ -233,7 +251,10 @@ export interface CatchUpReport {
 
 /**
  * Brings the index up to date on open without scanning every file (see `LocalThreadStore.open`).
- * A never-indexed home, or `mode: "full"`, runs {@link reindexHome} instead.
+ * A never-indexed home, or `mode: "full"`, runs {@link reindexHome} instead. Costs, when nothing
+ * changed: one `readdir` of the lock folder, one `stat` per watched folder, one of the name index,
+ * and one meta range read; `session_index.jsonl` is read only when it changed, and then only its
+ * appended tail when it just grew.
  */
 export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise<CatchUpReport | undefined> {
   const { db } = ctx;
@@ -242,7 +263,11 @@ export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise
     return { mode: "full", staleLocks: 0, changedDirs: 0, indexedFiles: 0, removedRows: 0, renamed: 0, reindex: await reindexHome(ctx) };
   }
   const report: CatchUpReport = { mode: "quick", staleLocks: 0, changedDirs: 0, indexedFiles: 0, removedRows: 0, renamed: 0 };
-  const names = (await readSessionIndex(ctx.home)).names;
+  let names: Map<string, string> | undefined;
+  const nameOf = (threadId: string | undefined) => {
+    names ??= sessionNames(ctx.home);
+    return threadId === undefined ? undefined : names.get(threadId);
+  };
   // 1. A dead writer may have appended history without its metadata patch: re-extract its file.
   for (const lock of listWriterLocks(ctx.home)) {
     const state = inspectWriterLock(lock.path);
@@ -250,69 +275,75 @@ export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise
     const key = `stale_lock:${lock.threadId}`;
     if (db.getMeta(key) === state.holder.token) continue;
     const found = await findRolloutPath(ctx.home, lock.threadId, { includeArchived: true });
-    if (found && (await indexPath(ctx, db, found.path, found.archived, names))) report.indexedFiles++;
+    if (found && (await indexPath(ctx, db, found.path, found.archived, nameOf))) report.indexedFiles++;
     db.setMeta(key, state.holder.token);
     report.staleLocks++;
   }
   // 2. Folders whose mtime changed gained or lost files.
-  const indexed = db.listIndexedFiles();
-  for (const { dir, archived } of await watchedDirs(ctx.home)) {
-    const mtime = (await statKey(dir))?.split(":")[1];
-    if (mtime === undefined || db.getMeta(dirKey(ctx.home, dir)) === mtime) continue;
+  const seen = db.listMeta(DIR_KEY_PREFIX);
+  const roots = homeRoots(ctx.home);
+  const marks: [string, string][] = [];
+  for (const { dir, archived } of watchedDirPaths(ctx.home)) {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) continue;
+    const key = dirKey(ctx.home, dir);
+    const mtime = String(Math.trunc(st.mtimeMs));
+    if (seen.get(key) === mtime) continue;
     report.changedDirs++;
     const present = new Set<string>();
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      if (!parseRolloutFileName(name)) continue;
-      const path = join(dir, name);
-      present.add(path);
-      if (!db.getIndexedFile(path) && (await indexPath(ctx, db, path, archived, names))) report.indexedFiles++;
+    for (const file of scanDir(dir, archived, roots)) {
+      present.add(file.path);
+      if (!db.getIndexedFile(file.path) && (await indexPath(ctx, db, file.path, archived, nameOf))) report.indexedFiles++;
     }
-    for (const file of indexed) {
-      if (dirname(file.path) !== dir || present.has(file.path)) continue;
+    for (const file of db.listIndexedFilesIn(dir)) {
+      if (present.has(file.path)) continue;
       db.forgetIndexedFile(file.path);
       const row = file.threadId ? db.getThread(file.threadId) : undefined;
       if (!row || row.rolloutPath !== file.path) continue;
       const moved = await findRolloutPath(ctx.home, row.threadId, { includeArchived: true });
-      if (moved) await indexPath(ctx, db, moved.path, moved.archived, names);
+      if (moved) await indexPath(ctx, db, moved.path, moved.archived, nameOf);
       else {
         db.deleteThread(row.threadId);
         report.removedRows++;
       }
     }
-    db.setMeta(dirKey(ctx.home, dir), mtime);
+    marks.push([key, mtime]);
   }
   // 3. Names changed by another writer of session_index.jsonl (e.g. Codex).
-  const idxPath = join(ctx.home, SESSION_INDEX_FILE);
-  const idxKey = await statKey(idxPath);
-  if (idxKey && db.getMeta(SESSION_INDEX_KEY) !== idxKey) {
-    const latest = new Map<string, string>();
-    for (const entry of (await readSessionIndex(ctx.home)).entries) latest.set(entry.threadId, entry.name);
-    for (const [threadId, name] of latest) {
+  const changes = readSessionIndexChanges(ctx.home, db.getMeta(SESSION_INDEX_KEY));
+  if (changes) {
+    for (const [threadId, name] of changes.latest) {
       const row = db.getThread(threadId);
       if (!row || (row.name ?? "") === name) continue;
       db.applyMetadataPatch(threadId, { name: name === "" ? null : name });
       report.renamed++;
     }
-    db.setMeta(SESSION_INDEX_KEY, idxKey);
+    marks.push([SESSION_INDEX_KEY, formatMark(changes.mark)]);
   }
+  if (marks.length > 0) db.setMetaMany(marks);
   return report;
 }
 
-async function indexPath(ctx: SyncContext, db: StateDb, path: string, archived: boolean, names: Map<string, string>): Promise<boolean> {
+async function indexPath(
+  ctx: SyncContext,
+  db: StateDb,
+  path: string,
+  archived: boolean,
+  nameOf: (threadId: string | undefined) => string | undefined,
+): Promise<boolean> {
   const threadId = parseRolloutFileName(path)?.threadId;
-  try {
-    const existing = threadId ? db.getThread(threadId) : undefined;
-    if (shadowedBy(existing, { path, archived })) return false;
-    const { row, record } = await extractRow(ctx, { path, archived }, existing ? undefined : names.get(threadId ?? ""));
-    db.upsertThread(row);
-    db.recordIndexedFiles([record]);
+  const existing = threadId ? db.getThread(threadId) : undefined;
+  if (shadowedBy(existing, { path, archived })) return false;
+  const outcome = runExtractJob({ path, archived }, ctx.defaultModelProvider);
+  if ("ok" in outcome) {
+    const { row, record } = rowAndRecord(ctx, outcome.ok, archived, existing ? undefined : nameOf(threadId));
+    db.writeIndexBatch({ rows: [row], files: [record] });
     return true;
-  } catch (error) {
-    const st = await stat(path).catch(() => undefined);
-    db.recordIndexedFiles([{
-      path, ...(threadId ? { threadId } : {}), size: st?.size ?? 0, mtimeMs: Math.trunc(st?.mtimeMs ?? 0), byteOffset: 0,
-      status: "failed", error: error instanceof Error ? error.message : String(error),
-    }]);
-    return false;
   }
+  const st = statSync(path, { throwIfNoEntry: false });
+  db.recordIndexedFiles([{
+    path, ...(threadId ? { threadId } : {}), size: st?.size ?? 0, mtimeMs: Math.trunc(st?.mtimeMs ?? 0), byteOffset: 0,
+    status: "failed", error: outcome.error,
+  }]);
+  return false;
 }

@@ -1,0 +1,134 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
+
+// Parallel extraction for large reindexes. The calling thread is one of the extractors (it
+// starts at once, while workers still load their modules) and also the only SQLite writer:
+// `next()` hands back finished outcomes in whatever order they complete, and the caller writes
+// them between extraction steps. Small jobs lists never start a worker.
+
+/** Where the worker entry is when running from `dist/` (absent when running from sources). */
+export const DEFAULT_WORKER_URL = new URL("./extract-worker.js", import.meta.url);
+
+/** Options of {@link ExtractPool}. */
+export interface ExtractPoolOptions {
+  defaultProvider: string;
+  /** Worker threads besides the calling thread. Default: CPUs - 1 (at most 3), 0 below {@link minJobsForWorkers} jobs. */
+  workers?: number;
+  /** Fewer jobs than this run in-process only. Default 256. */
+  minJobsForWorkers?: number;
+  /** The worker entry (default {@link DEFAULT_WORKER_URL}); a missing file means in-process only. */
+  workerUrl?: URL;
+}
+
+/** One finished job. */
+export interface ExtractResult {
+  job: ExtractJob;
+  outcome: ExtractOutcome;
+}
+
+const WORKER_BATCH = 32;
+const LOCAL_BATCH = 8;
+
+/** Runs extraction jobs on this thread and on worker threads; see the file comment. */
+export class ExtractPool {
+  readonly #jobs: ExtractJob[];
+  readonly #defaultProvider: string;
+  readonly #workers: Worker[] = [];
+  #nextJob = 0;
+  #pending = 0;
+  #done: ExtractResult[] = [];
+  #wake: (() => void) | undefined;
+  #failure: unknown;
+
+  constructor(jobs: readonly ExtractJob[], options: ExtractPoolOptions) {
+    this.#jobs = [...jobs];
+    this.#defaultProvider = options.defaultProvider;
+    const url = options.workerUrl ?? DEFAULT_WORKER_URL;
+    const wanted = jobs.length < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? Math.min(3, availableParallelism() - 1));
+    if (wanted > 0 && url.protocol === "file:" && existsSync(fileURLToPath(url))) {
+      for (let i = 0; i < wanted; i++) this.#startWorker(url);
+    }
+  }
+
+  /** Worker threads started (0: everything runs in-process). */
+  get workerCount(): number {
+    return this.#workers.length;
+  }
+
+  #startWorker(url: URL): void {
+    const worker = new Worker(url, { workerData: { defaultProvider: this.#defaultProvider } });
+    let batch: ExtractJob[] = [];
+    const feed = () => {
+      batch = this.#take(WORKER_BATCH);
+      if (batch.length === 0) return;
+      this.#pending += batch.length;
+      worker.postMessage(batch);
+    };
+    worker.on("message", (message: string) => {
+      const outcomes = JSON.parse(message) as ExtractOutcome[];
+      this.#pending -= batch.length;
+      batch.forEach((job, i) => this.#done.push({ job, outcome: outcomes[i] ?? { error: "extraction worker returned no outcome" } }));
+      feed();
+      this.#notify();
+    });
+    worker.on("error", (error) => {
+      // A crashed worker's jobs go back to the queue front; the calling thread finishes them.
+      this.#pending -= batch.length;
+      this.#jobs.splice(this.#nextJob, 0, ...batch);
+      batch = [];
+      this.#failure ??= error;
+      this.#notify();
+    });
+    worker.once("online", feed);
+    this.#workers.push(worker);
+  }
+
+  #take(n: number): ExtractJob[] {
+    const out = this.#jobs.slice(this.#nextJob, this.#nextJob + n);
+    this.#nextJob += out.length;
+    return out;
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /**
+   * The next finished outcomes (at least one), or an empty list when every job is done. Runs a
+   * few jobs on this thread when any are left; otherwise waits for a worker.
+   */
+  async next(): Promise<ExtractResult[]> {
+    for (;;) {
+      if (this.#done.length > 0) {
+        const out = this.#done;
+        this.#done = [];
+        return out;
+      }
+      const local = this.#take(LOCAL_BATCH);
+      if (local.length > 0) {
+        const out = local.map((job) => ({ job, outcome: runExtractJob(job, this.#defaultProvider) }));
+        // Let worker messages in before returning, so their results are not starved.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return out;
+      }
+      if (this.#pending === 0) return [];
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  /** The first error a worker died with (its jobs were re-run in-process), if any. */
+  get workerFailure(): unknown {
+    return this.#failure;
+  }
+
+  /** Stops every worker. Idempotent. */
+  async close(): Promise<void> {
+    const workers = this.#workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
