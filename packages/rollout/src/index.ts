@@ -82,3 +82,23 @@ export {
   type SessionIndex,
   type AppendSessionNameParams,
 } from "./session-index.js";
+export {
+  iterateRolloutLinesBackward,
+  type ReverseRolloutLineEntry,
+  type IterateRolloutLinesBackwardOptions,
+} from "./rollout-reverse-reader.js";
+export {
+  ROLLOUT_ITEM_INDEX_VERSION,
+  CHECKPOINT_ITEMS,
+  TURN_FIELDS,
+  TURN_STATUS,
+  updateRolloutItemIndex,
+  encodeRolloutItemIndex,
+  decodeRolloutItemIndex,
+  readTurnIdAt,
+  turnIdHash,
+  checkpointBefore,
+  checkpointBeforeOffset,
+  type RolloutItemIndex,
+  type RolloutItemIndexBase,
+} from "./rollout-item-index.js";

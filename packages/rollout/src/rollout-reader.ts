@@ -33,6 +33,8 @@ export interface IterateRolloutLinesOptions {
   start?: number;
   /** Byte to stop before (default: end of file). */
   end?: number;
+  /** Bytes per read (default 4 MiB); a small one suits a read that stops after a few lines. */
+  chunkSize?: number;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function* iterateRolloutLineBatches(
     const size = (await handle.stat()).size;
     const start = options.start ?? 0;
     const end = Math.min(options.end ?? size, size);
-    yield* readEntryBatches(handle, start, end);
+    yield* readEntryBatches(handle, start, end, options.chunkSize ?? BATCH_CHUNK);
   } finally {
     await handle.close();
   }
@@ -107,13 +109,13 @@ export function rolloutLineEntry(
 const BATCH_CHUNK = 4 << 20;
 const NL = 0x0a;
 
-async function* readEntryBatches(handle: FileHandle, start: number, end: number): AsyncGenerator<RolloutLineEntry[]> {
+async function* readEntryBatches(handle: FileHandle, start: number, end: number, chunkSize: number): AsyncGenerator<RolloutLineEntry[]> {
   let pos = start;
   let lineStart = start;
   let lineNumber = 0;
   let pieces: Buffer[] = [];
   while (pos < end) {
-    const buffer = Buffer.allocUnsafe(Math.min(BATCH_CHUNK, end - pos));
+    const buffer = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;

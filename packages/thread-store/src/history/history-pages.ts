@@ -11,12 +11,9 @@ import { segmentTurns, turnIdsByPosition } from "./segment-turns.js";
  * @throws InvalidRequestError `invalid cursor: …`
  */
 export function pageTurns(lines: readonly RolloutLine[], query: NormalizedHistoryPageQuery): TurnPage {
-  const scope: CursorScope = {
-    operation: "listTurns",
-    query: { threadId: query.threadId, sortDirection: query.sortDirection },
-  };
+  const scope = turnsCursorScope(query);
   const turns = segmentTurns(lines);
-  const after = query.cursor === undefined ? undefined : positionFrom(decodeCursor(query.cursor, scope));
+  const after = cursorPosition(query, scope);
   const ordered = query.sortDirection === "asc" ? turns : [...turns].reverse();
   const eligible = ordered.filter((t) => after === undefined || beyond(t.index, after, query.sortDirection));
   const page = eligible.slice(0, query.pageSize);
@@ -38,11 +35,8 @@ export function pageTurns(lines: readonly RolloutLine[], query: NormalizedHistor
  * @throws InvalidRequestError `invalid cursor: …`
  */
 export function pageItems(lines: readonly RolloutLine[], query: NormalizedHistoryPageQuery): ItemPage {
-  const scope: CursorScope = {
-    operation: "listItems",
-    query: { threadId: query.threadId, sortDirection: query.sortDirection, turnId: query.turnId },
-  };
-  const after = query.cursor === undefined ? undefined : positionFrom(decodeCursor(query.cursor, scope));
+  const scope = itemsCursorScope(query);
+  const after = cursorPosition(query, scope);
   const turnIds = turnIdsByPosition(lines, segmentTurns(lines));
   const asc = query.sortDirection === "asc";
   const items: StoredThreadItem[] = [];
@@ -60,6 +54,24 @@ export function pageItems(lines: readonly RolloutLine[], query: NormalizedHistor
   }
   const last = items.at(-1);
   return more && last ? { items, nextCursor: encodeCursor(scope, last.position) } : { items };
+}
+
+/** The cursor scope of a `listTurns` query (shared by every store's pager, so cursors carry over). */
+export function turnsCursorScope(query: NormalizedHistoryPageQuery): CursorScope {
+  return { operation: "listTurns", query: { threadId: query.threadId, sortDirection: query.sortDirection } };
+}
+
+/** The cursor scope of a `listItems` query. */
+export function itemsCursorScope(query: NormalizedHistoryPageQuery): CursorScope {
+  return { operation: "listItems", query: { threadId: query.threadId, sortDirection: query.sortDirection, turnId: query.turnId } };
+}
+
+/**
+ * The position a query's cursor resumes after (a line position or a turn index), or undefined without one.
+ * @throws InvalidRequestError `invalid cursor: …`
+ */
+export function cursorPosition(query: NormalizedHistoryPageQuery, scope: CursorScope): number | undefined {
+  return query.cursor === undefined ? undefined : positionFrom(decodeCursor(query.cursor, scope));
 }
 
 function beyond(index: number, anchor: number, direction: "asc" | "desc"): boolean {

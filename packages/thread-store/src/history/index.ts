@@ -16,8 +16,8 @@ export {
   type NormalizedSearchQuery,
   type NormalizedHistoryPageQuery,
 } from "./request-validation.js";
-export { segmentTurns, turnIdsByPosition, type TurnSegment } from "./segment-turns.js";
-export { pageTurns, pageItems } from "./history-pages.js";
+export { segmentTurns, segmentTurnBoundaries, turnIdsByPosition, type TurnSegment, type TurnBoundary } from "./segment-turns.js";
+export { pageTurns, pageItems, turnsCursorScope, itemsCursorScope, cursorPosition } from "./history-pages.js";
 export { isListable, sortValueOf, compareThreads, matchesListQuery, listCursorScope, pageThreads } from "./thread-list.js";
 export { searchSnippet, SNIPPET_CONTEXT } from "./search-snippet.js";
 export { createSessionMetaItem, DEFAULT_ORIGINATOR, DEFAULT_CLI_VERSION } from "./session-meta-item.js";

@@ -31,35 +31,58 @@ const ABORT_EVENT = "turn_aborted";
  * A start with no `turn_id` gets the stable id `turn-<start position>`.
  */
 export function segmentTurns(lines: readonly RolloutLine[]): TurnSegment[] {
-  const turns: TurnSegment[] = [];
-  let open: TurnSegment | undefined;
+  const events: TurnBoundary[] = [];
   for (let position = 0; position < lines.length; position++) {
     const line = lines[position]!;
     if (line.type !== "event_msg") continue;
     const payload = line.payload as { type?: unknown; turn_id?: unknown; turn_attribution?: { turn_id?: unknown } };
     const kind = payload.type;
     if (typeof kind !== "string") continue;
-    if (START_EVENTS.has(kind)) {
+    const boundary = START_EVENTS.has(kind) ? "start" : COMPLETE_EVENTS.has(kind) ? "complete" : kind === ABORT_EVENT ? "abort" : undefined;
+    if (!boundary) continue;
+    const turnId = turnIdOf(payload);
+    const timeMs = timeOf(line);
+    events.push({ position, kind: boundary, ...(turnId !== undefined ? { turnId } : {}), ...(timeMs !== undefined ? { timeMs } : {}) });
+  }
+  return segmentTurnBoundaries(events, lines.length);
+}
+
+/** A turn start or end at a history position (what {@link segmentTurns} reads from a line). */
+export interface TurnBoundary {
+  position: number;
+  kind: "start" | "complete" | "abort";
+  turnId?: string;
+  timeMs?: number;
+}
+
+/**
+ * {@link segmentTurns} over boundary events already picked out of a history of `total` lines
+ * (ascending positions), so an indexed history is segmented without reading its lines.
+ */
+export function segmentTurnBoundaries(events: readonly TurnBoundary[], total: number): TurnSegment[] {
+  const turns: TurnSegment[] = [];
+  let open: TurnSegment | undefined;
+  for (const event of events) {
+    if (event.kind === "start") {
       if (open) {
         open.status = "interrupted";
-        open.end = position;
+        open.end = event.position;
       }
       open = {
-        turnId: turnIdOf(payload) ?? `turn-${position}`,
+        turnId: event.turnId ?? `turn-${event.position}`,
         index: turns.length,
         status: "in_progress",
-        startedAt: timeOf(line),
+        startedAt: event.timeMs,
         completedAt: undefined,
-        start: position,
-        end: lines.length,
+        start: event.position,
+        end: total,
       };
       turns.push(open);
-    } else if (open && (COMPLETE_EVENTS.has(kind) || kind === ABORT_EVENT)) {
-      const endId = turnIdOf(payload);
-      if (endId !== undefined && endId !== open.turnId) continue;
-      open.status = kind === ABORT_EVENT ? "interrupted" : "completed";
-      open.completedAt = timeOf(line);
-      open.end = position + 1;
+    } else if (open) {
+      if (event.turnId !== undefined && event.turnId !== open.turnId) continue;
+      open.status = event.kind === "abort" ? "interrupted" : "completed";
+      open.completedAt = event.timeMs;
+      open.end = event.position + 1;
       open = undefined;
     }
   }

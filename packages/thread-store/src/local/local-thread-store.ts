@@ -71,6 +71,9 @@ import { assertInsideHome, resolveRolloutPathParam } from "./home-paths.js";
 import { catchUp, reindexHome, recordFile } from "./index-sync.js";
 import { LiveWriters, internal } from "./live-writers.js";
 import { PatchSidecar } from "./patch-sidecar.js";
+import { IndexedHistory } from "./indexed-history.js";
+import { pageIndexedItems, pageIndexedTurns } from "./indexed-history-pages.js";
+import { ItemIndexCache } from "./item-index-cache.js";
 import { applyPatchToRow, rowFromExtracted, storedThreadFromRow, type ExtractedMetadata } from "./thread-row-mapping.js";
 import type {
   HomeCheckReport,
@@ -122,6 +125,7 @@ export class LocalThreadStore implements ThreadStore {
   readonly #now: () => number;
   readonly #writers = new LiveWriters();
   readonly #sidecar: PatchSidecar;
+  readonly #itemIndexes: ItemIndexCache;
   readonly #fileRowCache = new Map<string, { size: number; mtimeMs: number; row: ThreadRow }>();
   #closed = false;
 
@@ -137,6 +141,7 @@ export class LocalThreadStore implements ThreadStore {
     this.#fsync = options.fsync ?? false;
     this.#now = options.now ?? Date.now;
     this.#sidecar = new PatchSidecar(this.home);
+    this.#itemIndexes = new ItemIndexCache(this.home);
     this.recovered = extra.recovered;
     this.indexUnavailableReason = extra.unavailable;
   }
@@ -471,19 +476,32 @@ export class LocalThreadStore implements ThreadStore {
   async listTurns(params: ListTurnsParams): Promise<TurnPage> {
     this.#assertOpen();
     const query = normalizeHistoryPageParams(params);
-    return pageTurns(await this.#historyOf(query.threadId, query.includeArchived), query);
+    const path = await this.#pathOf(query.threadId, query.includeArchived);
+    const indexed = await this.#indexedHistory(path);
+    return indexed ? pageIndexedTurns(indexed, query) : pageTurns(await this.#history(path), query);
   }
 
   async listItems(params: ListItemsParams): Promise<ItemPage> {
     this.#assertOpen();
     const query = normalizeHistoryPageParams(params);
-    return pageItems(await this.#historyOf(query.threadId, query.includeArchived), query);
+    const path = await this.#pathOf(query.threadId, query.includeArchived);
+    const indexed = await this.#indexedHistory(path);
+    return indexed ? pageIndexedItems(indexed, query) : pageItems(await this.#history(path), query);
   }
 
-  async #historyOf(threadId: ThreadId, includeArchived: boolean) {
+  async #pathOf(threadId: ThreadId, includeArchived: boolean): Promise<string> {
     const loc = await this.#locate(threadId, includeArchived);
     if (!loc) throw new ThreadNotFoundError(threadId);
-    return this.#history(loc.path);
+    return loc.path;
+  }
+
+  /** The history served from item indexes (pages read from byte offsets), or undefined to read it whole. */
+  async #indexedHistory(path: string): Promise<IndexedHistory | undefined> {
+    try {
+      return await IndexedHistory.open(this.home, path, this.#itemIndexes);
+    } catch (error) {
+      throw internal(`failed to load history from ${path}`, error);
+    }
   }
 
   // ---- lists --------------------------------------------------------------------------------
