@@ -147,6 +147,15 @@ describe("extractThreadMetadata", () => {
       expect(next).toMatchObject({ tokensUsed: 9, title: "later", model: "m9" });
     });
 
+    it("starts over when the byte before the offset is not a line end (the file was rewritten)", () => {
+      writeLines(file, [metaLine(), userMessageLine("a")]);
+      const first = extractThreadMetadataSync(file, OPTS);
+      writeLines(file, [metaLine({ cwd: "/rewritten-and-longer" }), userMessageLine("b"), userMessageLine("c")]);
+      const next = extractThreadMetadataIncrementalSync(file, first.bytesRead, first, OPTS);
+      expect(next).toEqual(extractThreadMetadataSync(file, OPTS));
+      expect(next).toMatchObject({ cwd: "/rewritten-and-longer", title: "b" });
+    });
+
     it("starts over when the file shrank", () => {
       writeLines(file, [metaLine(), userMessageLine("a"), userMessageLine("b")]);
       const first = extractThreadMetadataSync(file, OPTS);
@@ -198,5 +207,50 @@ describe("extractThreadMetadata line selection", () => {
     } finally {
       tmp.cleanup();
     }
+  });
+});
+
+describe("extractThreadMetadata on large lines and files", () => {
+  let tmp: TempDir;
+  let file: string;
+  beforeEach(() => {
+    tmp = makeTempDir();
+    file = join(tmp.path, `rollout-2026-01-02T03-04-05-${THREAD_1}.jsonl`);
+  });
+  afterEach(() => tmp.cleanup());
+
+  const instructions = (n: number) => `Say "hi" \\ then {"type":"x"} [${"a".repeat(n)}] \u00e9 é`;
+
+  it("reads a session_meta whose base instructions are long, with escapes, as a full parse would", () => {
+    writeLines(file, [metaLine({ base_instructions: { text: instructions(30_000) }, cwd: "/after-instructions" }), userMessageLine("hi")]);
+    expect(extractThreadMetadataSync(file, OPTS)).toMatchObject({ hasSessionMeta: true, cwd: "/after-instructions", parseErrors: 0, title: "hi" });
+  });
+
+  it("still rejects a session_meta whose base instructions are not text", () => {
+    writeLines(file, [metaLine({ base_instructions: { text: 5 }, padding: "p".repeat(1000) })]);
+    expect(extractThreadMetadataSync(file, OPTS)).toMatchObject({ hasSessionMeta: false, parseErrors: 1 });
+  });
+
+  it("keeps lines that span read chunks, and the last turn_context of an early chunk", () => {
+    const big = "x".repeat(1_500_000); // longer than one 1 MiB read
+    writeLines(file, [
+      metaLine(),
+      turnContext({ model: "early", note: "y".repeat(700_000) }),
+      line("response_item", { type: "message", role: "assistant", content: [{ type: "output_text", text: big }] }),
+      userMessageLine(`long ${"z".repeat(1_200_000)}`),
+      tokenCount(42),
+      line("response_item", { type: "message", role: "assistant", content: [{ type: "output_text", text: big }] }),
+    ]);
+    const x = extractThreadMetadataSync(file, OPTS);
+    expect(x).toMatchObject({ model: "early", tokensUsed: 42, parseErrors: 0, hasSessionMeta: true });
+    expect(x.title).toHaveLength(5 + 1_200_000);
+    expect(x.bytesRead).toBe(x.size);
+  });
+
+  it("reports a torn tail that spans read chunks", () => {
+    writeLines(file, [metaLine()], `{"timestamp":"2026-01-02T03:04:06.000Z","type":"event_msg","payload":{"type":"user_message","message":"${"t".repeat(2_500_000)}`);
+    const x = extractThreadMetadataSync(file, OPTS);
+    expect(x.tornTail).toEqual({ byteOffset: metaLine().length + 1, length: x.size - metaLine().length - 1 });
+    expect(x.title).toBeUndefined();
   });
 });
