@@ -14,6 +14,7 @@ import {
   isArchivedPath,
   loadThreadHistory,
   parseRolloutFileName,
+  isPersistedRolloutItem,
   persistedRolloutItems,
   readRollout,
   readSessionNames,
@@ -277,10 +278,12 @@ export class LocalThreadStore implements ThreadStore {
 
   async appendItems(params: AppendThreadItemsParams): Promise<void> {
     this.#assertOpen();
-    const threadId = parseThreadId(params?.threadId);
+    // The id of a live writer was validated when the writer was added: the id check runs on a miss only.
+    const known = this.#writers.get(params?.threadId);
+    const threadId = known?.threadId ?? parseThreadId(params?.threadId);
     assertRolloutItems(params.items);
-    const writer = this.#writers.require(threadId);
-    const items = persistedRolloutItems(params.items);
+    const writer = known ?? this.#writers.require(threadId);
+    const items = params.items.every(isPersistedRolloutItem) ? params.items : persistedRolloutItems(params.items);
     if (items.length === 0) return;
     // Written before this resolves (one write(2), no background queue): a LiveThread applies its
     // metadata patch right after, so the index can never get ahead of the JSONL.
