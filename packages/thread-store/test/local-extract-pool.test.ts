@@ -1,0 +1,60 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { newThreadId } from "@skein/protocol";
+import { makeTempDir, type TempDir } from "@skein/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runExtractJob, type ExtractJob } from "../src/local/extract-job.js";
+import { ExtractPool, type ExtractResult } from "../src/local/extract-pool.js";
+
+// ExtractPool (src/local/extract-pool.ts). Worker runs against the built worker are covered in
+// local-index-sync.test.ts; here: the in-process path and a worker that dies.
+
+async function drain(pool: ExtractPool): Promise<ExtractResult[]> {
+  const out: ExtractResult[] = [];
+  for (let r = await pool.next(); r.length > 0; r = await pool.next()) out.push(...r);
+  return out;
+}
+
+describe("ExtractPool", () => {
+  let tmp: TempDir;
+  let jobs: ExtractJob[];
+  beforeEach(() => {
+    tmp = makeTempDir("skein-pool-");
+    mkdirSync(join(tmp.path, "s"), { recursive: true });
+    jobs = Array.from({ length: 20 }, (_, i) => {
+      const id = newThreadId();
+      const path = join(tmp.path, "s", `rollout-2026-01-02T03-04-05-${id}.jsonl`);
+      const payload = { id, timestamp: "2026-01-02T03:04:05.000Z", cwd: `/w${i}`, cli_version: "0.169.0", source: "cli" };
+      writeFileSync(path, `${JSON.stringify({ timestamp: "2026-01-02T03:04:05.000Z", type: "session_meta", payload })}\n`);
+      return { path, archived: false };
+    });
+  });
+  afterEach(() => tmp.cleanup());
+
+  it("runs small job lists in-process, once each", async () => {
+    const pool = new ExtractPool(jobs, { defaultProvider: "openai" });
+    expect(pool.workerCount).toBe(0);
+    const results = await drain(pool);
+    expect(results.map((r) => r.job.path).sort()).toEqual(jobs.map((j) => j.path).sort());
+    expect(results.every((r) => "ok" in r.outcome)).toBe(true);
+    await pool.close();
+  });
+
+  it("runs in-process when the worker entry does not exist (running from sources)", async () => {
+    const pool = new ExtractPool(jobs, { defaultProvider: "openai", workers: 2, minJobsForWorkers: 1, workerUrl: pathToFileURL(join(tmp.path, "missing.js")) });
+    expect(pool.workerCount).toBe(0);
+    expect(await drain(pool)).toHaveLength(20);
+    await pool.close();
+  });
+
+  it("finishes every job on the calling thread when a worker dies", async () => {
+    const broken = join(tmp.path, "broken-worker.mjs");
+    writeFileSync(broken, 'throw new Error("worker failed to load");\n');
+    const pool = new ExtractPool(jobs, { defaultProvider: "openai", workers: 1, minJobsForWorkers: 1, workerUrl: pathToFileURL(broken) });
+    expect(pool.workerCount).toBe(1);
+    const results = await drain(pool);
+    expect(results.map((r) => r.outcome)).toEqual(jobs.map((job) => runExtractJob(job, "openai")));
+    await pool.close();
+  });
+});
