@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 import { hostname } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, InvalidRequestError, ThreadNotFoundError } from "../src/index.js";
@@ -52,6 +53,30 @@ for (const index of ["sqlite", "none"] as const) {
       const second = await store.readThread({ threadId: p.threadId, includeHistory: true });
       expect(second.rolloutPath).toBe(first.rolloutPath);
       expect(second.history).toHaveLength(13);
+    });
+
+    it.runIf(index === "sqlite")("points the index row at the file a resumed writer appends to, on flush", async () => {
+      const store = await h.open({ index });
+      const p = createParams();
+      await store.createThread(p);
+      await store.appendItems({ threadId: p.threadId, items: userTurn("one") });
+      await store.updateThreadMetadata({ threadId: p.threadId, patch: { title: "t" } });
+      await store.shutdownThread({ threadId: p.threadId });
+      const original = (await store.readThread({ threadId: p.threadId })).rolloutPath!;
+      const copyDir = join(h.home, "sessions", "2020", "01", "01");
+      mkdirSync(copyDir, { recursive: true });
+      const copy = join(copyDir, basename(original));
+      copyFileSync(original, copy);
+      await store.resumeThread({ threadId: p.threadId, rolloutPath: copy, metadata: { cwd: "/repo", modelProvider: "openai" } });
+      await store.appendItems({ threadId: p.threadId, items: userTurn("two") });
+      // A second store reads the index row (the writer's own store answers with the live path).
+      const reader = await h.open({ index, catchUp: "none" });
+      expect((await reader.readThread({ threadId: p.threadId })).rolloutPath).toBe(original);
+      await store.flushThread({ threadId: p.threadId });
+      expect((await reader.readThread({ threadId: p.threadId })).rolloutPath).toBe(copy);
+      await store.flushThread({ threadId: p.threadId });
+      await store.shutdownThread({ threadId: p.threadId });
+      expect((await reader.readThread({ threadId: p.threadId })).rolloutPath).toBe(copy);
     });
 
     it("rejects a second live writer with a conflict naming the holder", async () => {

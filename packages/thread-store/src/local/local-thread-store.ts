@@ -70,7 +70,7 @@ import { importedRow, planImport, writeNewRollout } from "./import-thread.js";
 import { readRawHistory } from "./raw-history.js";
 import { assertInsideHome, resolveRolloutPathParam } from "./home-paths.js";
 import { catchUp, reindexHome, recordFile } from "./index-sync.js";
-import { LiveWriters, internal } from "./live-writers.js";
+import { LiveWriters, internal, type LiveWriter } from "./live-writers.js";
 import { PatchSidecar } from "./patch-sidecar.js";
 import { IndexedHistory } from "./indexed-history.js";
 import { pageIndexedItems, pageIndexedTurns } from "./indexed-history-pages.js";
@@ -125,6 +125,8 @@ export class LocalThreadStore implements ThreadStore {
   readonly #fsync: boolean;
   readonly #now: () => number;
   readonly #writers = new LiveWriters();
+  /** Live writers whose index row already points at their file (see `#syncRowPath`). */
+  readonly #rowPathSynced = new WeakSet<LiveWriter>();
   readonly #sidecar: PatchSidecar;
   readonly #itemIndexes: ItemIndexCache;
   readonly #fileRowCache = new Map<string, { size: number; mtimeMs: number; row: ThreadRow }>();
@@ -302,7 +304,7 @@ export class LocalThreadStore implements ThreadStore {
     } catch (error) {
       throw internal(`failed to persist thread ${writer.threadId}`, error);
     }
-    this.#syncRowPath(writer.threadId, writer.recorder.path);
+    this.#syncRowPath(writer);
   }
 
   async flushThread(params: ThreadIdParams): Promise<void> {
@@ -313,7 +315,7 @@ export class LocalThreadStore implements ThreadStore {
     } catch (error) {
       throw internal(`failed to flush thread ${writer.threadId}`, error);
     }
-    if (writer.recorder.materialized) this.#syncRowPath(writer.threadId, writer.recorder.path);
+    if (writer.recorder.materialized) this.#syncRowPath(writer);
   }
 
   async shutdownThread(params: ThreadIdParams): Promise<void> {
@@ -325,7 +327,7 @@ export class LocalThreadStore implements ThreadStore {
       // The writer stays registered so the caller can retry the shutdown.
       throw internal(`failed to shut down thread ${writer.threadId}`, error);
     }
-    if (writer.recorder.materialized) this.#syncRowPath(writer.threadId, writer.recorder.path);
+    if (writer.recorder.materialized) this.#syncRowPath(writer);
     this.#writers.remove(writer.threadId);
   }
 
@@ -336,12 +338,21 @@ export class LocalThreadStore implements ThreadStore {
     this.#writers.remove(writer.threadId);
   }
 
-  /** A materialized live thread whose index row points elsewhere gets its path fixed (Codex `sync_materialized_rollout_path`). */
-  #syncRowPath(threadId: ThreadId, path: string): void {
-    const row = this.#db?.getThread(threadId);
-    if (row && row.rolloutPath !== path && existsSync(path)) {
+  /**
+   * A materialized live thread whose index row points elsewhere gets its path fixed (Codex
+   * `sync_materialized_rollout_path`). Once the row points at the writer's file it is not read
+   * again for that writer: a LiveThread flushes before every metadata patch.
+   */
+  #syncRowPath(writer: LiveWriter): void {
+    if (this.#rowPathSynced.has(writer)) return;
+    const path = writer.recorder.path;
+    const row = this.#db?.getThread(writer.threadId);
+    if (!row) return;
+    if (row.rolloutPath !== path) {
+      if (!existsSync(path)) return;
       this.#db!.upsertThread({ ...row, rolloutPath: path, archived: isArchivedPath(this.home, path) });
     }
+    this.#rowPathSynced.add(writer);
   }
 
   // ---- resolution ---------------------------------------------------------------------------
