@@ -73,8 +73,8 @@ const COMPLETE_EVENTS = new Set(["task_complete", "turn_complete"]);
  * @throws RolloutNotFoundError when the file does not exist.
  */
 export async function updateRolloutItemIndex(path: string, previous?: RolloutItemIndex): Promise<RolloutItemIndex> {
-  const size = await fileSize(path);
-  const base = previous && (await stillValid(path, previous, size)) ? previous : undefined;
+  const { size, valid } = await checkFile(path, previous);
+  const base = valid ? previous : undefined;
   if (base && base.end >= size) return base;
   const index: RolloutItemIndex = base
     ? { ...base, checkpoints: base.checkpoints.slice(), turns: base.turns.slice() }
@@ -130,12 +130,17 @@ export function decodeRolloutItemIndex(bytes: Buffer): RolloutItemIndex | undefi
     const cpBytes = head.checkpointCount * 16;
     const tuBytes = head.turnCount * TURN_FIELDS * 8;
     if (bytes.length !== nl + 1 + cpBytes + tuBytes) return undefined;
-    // Copy into fresh, aligned buffers (a Buffer's pool offset need not be a multiple of 8).
-    const body = new Uint8Array(bytes.subarray(nl + 1));
+    // A view when the body is 8-byte aligned (a large read's own buffer); else one aligned copy.
+    let buffer = bytes.buffer;
+    let at = bytes.byteOffset + nl + 1;
+    if (at % 8 !== 0) {
+      buffer = new Uint8Array(bytes.subarray(nl + 1)).buffer;
+      at = 0;
+    }
     return {
       ...head,
-      checkpoints: new Float64Array(body.buffer, 0, head.checkpointCount * 2),
-      turns: new Float64Array(body.buffer, cpBytes, head.turnCount * TURN_FIELDS),
+      checkpoints: new Float64Array(buffer, at, head.checkpointCount * 2),
+      turns: new Float64Array(buffer, at + cpBytes, head.turnCount * TURN_FIELDS),
     };
   } catch {
     return undefined;
@@ -261,14 +266,33 @@ function ensure(array: Float64Array, length: number): Float64Array {
   return grown;
 }
 
-async function stillValid(path: string, index: RolloutItemIndex, size: number): Promise<boolean> {
-  if (index.version !== ROLLOUT_ITEM_INDEX_VERSION || index.end > size) return false;
-  return (await fingerprint(path, index.end)) === index.fingerprint;
+/** The file's size, and whether `previous` still describes its first `previous.end` bytes (one open). */
+async function checkFile(path: string, previous: RolloutItemIndex | undefined): Promise<{ size: number; valid: boolean }> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new RolloutNotFoundError(path, { cause: err });
+    throw err;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    if (!previous || previous.version !== ROLLOUT_ITEM_INDEX_VERSION || previous.end > size) return { size, valid: false };
+    const length = Math.min(FINGERPRINT_BYTES, previous.end);
+    const bytes = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, previous.end - length);
+    return { size, valid: hashOf(bytes.subarray(0, bytesRead), previous.end) === previous.fingerprint };
+  } finally {
+    await handle.close();
+  }
 }
 
 async function fingerprint(path: string, end: number): Promise<string> {
   const length = Math.min(FINGERPRINT_BYTES, end);
-  const bytes = await readRange(path, end - length, length);
+  return hashOf(await readRange(path, end - length, length), end);
+}
+
+function hashOf(bytes: Buffer, end: number): string {
   return createHash("sha1").update(bytes).update(String(end)).digest("hex");
 }
 
@@ -280,19 +304,5 @@ async function readRange(path: string, position: number, length: number): Promis
     return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
-  }
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    const handle = await open(path, "r");
-    try {
-      return (await handle.stat()).size;
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new RolloutNotFoundError(path, { cause: err });
-    throw err;
   }
 }

@@ -39,6 +39,7 @@ export async function pageIndexedItems(history: IndexedHistory, query: Normalize
     const read = asc ? history.forward(lo, Math.min(hi, lo + need)) : history.backward(hi, Math.max(lo, hi - need));
     for await (const line of read) lines.push(line);
   }
+  for (const { position, line } of lines) history.learnTurnId(position, line);
   const items: StoredThreadItem[] = [];
   for (const { position, line } of lines) {
     const turn = query.turnId ?? (await turnIdAt(history, position));

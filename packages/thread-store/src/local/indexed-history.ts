@@ -164,6 +164,16 @@ export class IndexedHistory {
     return id;
   }
 
+  /** Remembers the id of the turn that starts at `position` when `line` is that start (saves a read in {@link turnId}). */
+  learnTurnId(position: number, line: RolloutLine): void {
+    if (!isTurnBoundary(line)) return;
+    const i = this.turnAt(position);
+    if (i < 0 || this.#ids.has(i) || this.turn(i).start !== position) return;
+    const payload = line.payload as { turn_id?: unknown; turn_attribution?: { turn_id?: unknown } };
+    const id = typeof payload.turn_id === "string" && payload.turn_id ? payload.turn_id : payload.turn_attribution?.turn_id;
+    this.#ids.set(i, typeof id === "string" && id ? id : `turn-${position}`);
+  }
+
   /** Indexes of the turns whose id may be `turnId` (by hash, or `turn-<n>` for a start at n); verify with {@link turnId}. */
   turnCandidates(turnId: string, hash: number): number[] {
     const out: number[] = [];
