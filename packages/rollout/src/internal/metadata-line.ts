@@ -80,8 +80,8 @@ export function isBlankRange(buf: Buffer, start: number, end: number): boolean {
 
 /** True when `needle` occurs in `buf[start, end)`. */
 export function rangeIncludes(buf: Buffer, start: number, end: number, needle: Buffer): boolean {
-  const at = buf.indexOf(needle, start);
-  return at !== -1 && at + needle.length <= end;
+  // Search a view of the line: `buf.indexOf(needle, start)` would scan the rest of the buffer.
+  return buf.subarray(start, end).indexOf(needle) !== -1;
 }
 
 type Item = Pick<RolloutItem, "type" | "payload">;
