@@ -17,8 +17,11 @@ function runChild(...args: string[]): Record<string, unknown> {
 }
 
 // The child imports the built dist/ of the workspace packages (Node 20 cannot run TypeScript),
-// so build them first; turbo makes this a cache hit when nothing changed.
+// so build them first; turbo makes this a cache hit when nothing changed. The repository's
+// test command builds everything before any test runs and sets SKEIN_SKIP_TEST_BUILDS=1, so
+// no build (not even a cache replay) runs while other suites' children import dist/.
 beforeAll(() => {
+  if (process.env["SKEIN_SKIP_TEST_BUILDS"] === "1") return;
   execFileSync("pnpm", ["turbo", "run", "build", "--filter=@skein/core-session...", "--output-logs=errors-only"], {
     cwd: REPO,
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },

@@ -1,8 +1,8 @@
 import { homedir } from "node:os";
+import Table from "cli-table3";
 import type { StoredThread } from "@skein/protocol";
 import type { Colors } from "../output.js";
 import { formatAge } from "./format-age.js";
-import { layoutColumns } from "./layout-columns.js";
 import { truncate } from "./truncate.js";
 
 /** Options of {@link renderThreadTable}. */
@@ -28,22 +28,31 @@ export function renderThreadTable(threads: readonly StoredThread[], options: Thr
   const room = Math.max(options.width - ID_WIDTH - AGE_WIDTH - GAPS, 20);
   const cwdWidth = Math.min(30, Math.max(10, Math.floor(room * 0.35)));
   const titleWidth = Math.max(room - cwdWidth, 10);
-  const rows: string[][] = [["ID", "NAME / PREVIEW", "CWD", "UPDATED"].map((h) => colors.bold(h))];
+  const table = new Table({
+    head: ["ID", "NAME / PREVIEW", "CWD", "UPDATED"].map((h) => colors.bold(h)),
+    chars: {
+      top: "", "top-mid": "", "top-left": "", "top-right": "", bottom: "", "bottom-mid": "", "bottom-left": "",
+      "bottom-right": "", left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "  ",
+    },
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+    wordWrap: false,
+  });
   for (const thread of threads) {
     const title = thread.name
       ? colors.bold(truncate(thread.name, titleWidth))
       : truncate(thread.preview || thread.title || "(no preview)", titleWidth);
     const archived = thread.archived ? colors.yellow(" [archived]") : "";
-    rows.push([
+    table.push([
       colors.cyan(thread.threadId),
       title,
       colors.dim(truncate(tildePath(thread.cwd), cwdWidth, true)),
       formatAge(thread.updatedAt, options.now) + archived,
     ]);
     const note = options.notes?.get(thread.threadId);
-    if (note !== undefined) rows.push(["", colors.dim(truncate(note, titleWidth + cwdWidth + 2)), "", ""]);
+    if (note !== undefined) table.push(["", colors.dim(truncate(note, titleWidth + cwdWidth + 2)), "", ""]);
   }
-  return layoutColumns(rows);
+  // cli-table3 pads the last column; trailing blanks only get in the way of copy and grep.
+  return table.toString().split("\n").map((line) => line.trimEnd()).join("\n");
 }
 
 function tildePath(path: string): string {
