@@ -5,7 +5,7 @@ import { formatRolloutTimestamp, threadIdTimestampMs, type RolloutItem, type Ses
 import { MissingSessionMetaError, RolloutNotFoundError, RolloutRecorderClosedError, RolloutWriteError } from "./errors.js";
 import { encodeRolloutLine } from "./internal/encode-rollout-line.js";
 import { TimestampFormatter } from "./internal/timestamp-formatter.js";
-import { lastOrdinalSync, readFirstLineSync, repairTornTailSync } from "./internal/rollout-file.js";
+import { lastOrdinalSync, readFirstLineSync, repairTornTailSync, writeAllSync } from "./internal/rollout-file.js";
 import { activeRolloutPath, parseRolloutFileName } from "./layout.js";
 
 // Behaviour: codex-storage-spec.md §4.3; codex-real-format.md §3.1 (envelope, ordinals).
@@ -445,11 +445,6 @@ export class RolloutRecorder {
     if (this.#syncing) this.#syncing.then(close, close);
     else close();
   }
-}
-
-function writeAllSync(fd: number, data: Buffer): void {
-  let off = 0;
-  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
 }
 
 function fsyncFd(fd: number): Promise<void> {

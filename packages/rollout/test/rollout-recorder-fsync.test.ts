@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { makeTempDir, type TempDir } from "@skein/testkit";
 import { RolloutRecorder, RolloutWriteError, readRollout, type RecordableItem } from "../src/index.js";

@@ -130,7 +130,8 @@ function isJsonObject(bytes: Buffer): boolean {
   }
 }
 
-function writeAllSync(fd: number, data: Buffer): void {
+/** Writes all of `data` at the fd's position (append mode: the end), looping over short writes. */
+export function writeAllSync(fd: number, data: Buffer): void {
   let off = 0;
   while (off < data.length) off += writeSync(fd, data, off, data.length - off);
 }
