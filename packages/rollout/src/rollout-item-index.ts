@@ -14,6 +14,8 @@ export const ROLLOUT_ITEM_INDEX_VERSION = 1;
 /** A checkpoint every this many items (and every {@link CHECKPOINT_BYTES}), bounding a seek. */
 export const CHECKPOINT_ITEMS = 128;
 const CHECKPOINT_BYTES = 256 * 1024;
+/** Read size while indexing: small batches die young, which keeps a 1 GB build's RSS flat. */
+const BUILD_CHUNK = 512 * 1024;
 /** Bytes before `end` whose hash tells an appended file from a rewritten one. */
 const FINGERPRINT_BYTES = 4096;
 
@@ -81,7 +83,7 @@ export async function updateRolloutItemIndex(path: string, previous?: RolloutIte
     : emptyIndex();
   let lastCheckpointOffset = index.checkpointCount > 0 ? index.checkpoints[index.checkpointCount * 2 - 1]! : -Infinity;
   let end = index.end;
-  for await (const batch of iterateRolloutLineBatches(path, { start: index.end, end: size })) {
+  for await (const batch of iterateRolloutLineBatches(path, { start: index.end, end: size, chunkSize: BUILD_CHUNK })) {
     for (const entry of batch) {
       if (!entry.terminated) break;
       end = entry.byteOffset + entry.byteLength;

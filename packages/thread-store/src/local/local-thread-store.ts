@@ -803,6 +803,7 @@ export class LocalThreadStore implements ThreadStore {
         }
       }
       this.#db?.forgetIndexedFile(plain);
+      await this.#itemIndexes.forget(plain);
     }
     await removeSessionNameEntries(this.home, threadId);
     await this.#sidecar.remove(threadId);
