@@ -13,7 +13,7 @@ import {
 } from "@skein/protocol";
 import { RolloutNotFoundError } from "./errors.js";
 import { CHUNK_SIZE } from "./internal/line-splitter.js";
-import { isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffKind } from "./internal/metadata-line.js";
+import { isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind } from "./internal/metadata-line.js";
 import { gitInfoOf, opt } from "./internal/record-helpers.js";
 import { resolveLineagePreview } from "./head-summary.js";
 import { parseRolloutFileName } from "./layout.js";
@@ -261,9 +261,9 @@ class MetadataFold {
   line(buf: Buffer, start: number, end: number, offset: number): void {
     this.#s.bytesRead = offset + (end - start) + 1;
     if (isBlankRange(buf, start, end)) return;
-    const kind = sniffKind(buf, start, end);
-    if (kind === undefined) return this.#parsed(buf, start, end);
-    switch (kind.type) {
+    switch (sniffLineKind(buf, start, end)) {
+      case "parse":
+        return this.#parsed(buf, start, end);
       case "session_meta":
         return this.#parsed(buf, start, end, true);
       case "turn_context":
@@ -272,29 +272,22 @@ class MetadataFold {
         this.#lastTurnContext = buf.subarray(start, end);
         this.#ownsTurnContext = false;
         return;
-      case "event_msg":
-        switch (kind.payloadType) {
-          case "token_count":
-            // Only the last token_count with `info` counts: keep its bytes, parse once at the end.
-            if (rangeIncludes(buf, start, end, INFO_OBJECT)) {
-              this.#lastTokenCount = buf.subarray(start, end);
-              this.#ownsTokenCount = false;
-            }
-            return;
-          case "user_message":
-          case "thread_goal_updated":
-            if (this.#wantsUserFacts()) this.#parsed(buf, start, end);
-            return;
-          case "item_completed":
-            if (this.#wantsUserFacts() && rangeIncludes(buf, start, end, USER_MESSAGE_ITEM)) this.#parsed(buf, start, end);
-            return;
-          case undefined:
-            return this.#parsed(buf, start, end);
-          default:
-            return;
+      case "token_count":
+        // Only the last token_count with `info` counts: keep its bytes, parse once at the end.
+        if (rangeIncludes(buf, start, end, INFO_OBJECT)) {
+          this.#lastTokenCount = buf.subarray(start, end);
+          this.#ownsTokenCount = false;
         }
-      default:
-        // response_item, world_state, compacted, token_usage_record, ...: no metadata.
+        return;
+      case "user_message":
+      case "thread_goal_updated":
+        if (this.#wantsUserFacts()) this.#parsed(buf, start, end);
+        return;
+      case "item_completed":
+        if (this.#wantsUserFacts() && rangeIncludes(buf, start, end, USER_MESSAGE_ITEM)) this.#parsed(buf, start, end);
+        return;
+      case "other":
+        // response_item, world_state, compacted, token_usage_record, other events: no metadata.
         return;
     }
   }

@@ -14,18 +14,41 @@ const PAYLOAD_TYPE = Buffer.from(',"payload":{"type":"', "latin1");
 /** How far into a line the envelope must end (as the reader's sniffer, which looks at 256 bytes). */
 const SNIFF_WINDOW = 256;
 
-/** A line's record kind, read from its first bytes (see {@link sniffKind}). */
-export interface LineKind {
-  type: string;
-  /** `payload.type` when it is the payload's first key. */
-  payloadType?: string;
-}
+/**
+ * What a line's first bytes say about it, for the metadata fold (see {@link sniffLineKind}).
+ * `parse`: a layout the sniffer does not know, or an `event_msg` without a leading payload type.
+ */
+export type LineKind =
+  | "parse"
+  | "session_meta"
+  | "turn_context"
+  | "token_count"
+  | "user_message"
+  | "thread_goal_updated"
+  | "item_completed"
+  | "other";
+
+const latin1 = (s: string) => Buffer.from(s, "latin1");
+const RECORD_KINDS: readonly [Buffer, LineKind][] = [
+  [latin1("session_meta"), "session_meta"],
+  [latin1("turn_context"), "turn_context"],
+];
+const EVENT_MSG = latin1("event_msg");
+const EVENT_KINDS: readonly [Buffer, LineKind][] = [
+  [latin1("token_count"), "token_count"],
+  [latin1("user_message"), "user_message"],
+  [latin1("thread_goal_updated"), "thread_goal_updated"],
+  [latin1("item_completed"), "item_completed"],
+];
 
 function hasAt(buf: Buffer, at: number, end: number, what: Buffer): boolean {
   if (at + what.length > end) return false;
   for (let i = 0; i < what.length; i++) if (buf[at + i] !== what[i]) return false;
   return true;
 }
+
+/** True when `buf[from, to)` is exactly `what`. */
+const isWord = (buf: Buffer, from: number, to: number, what: Buffer) => to - from === what.length && hasAt(buf, from, to, what);
 
 /** End (exclusive) of a run of `[a-z_]` (or `[A-Za-z_]` when `upper`) starting at `at`. */
 function wordEnd(buf: Buffer, at: number, end: number, upper: boolean): number {
@@ -40,33 +63,35 @@ function wordEnd(buf: Buffer, at: number, end: number, upper: boolean): number {
 
 /**
  * Reads the record kind of the line `buf[start, end)` from its first bytes, relying on the key
- * order Codex and Skein write (`{"timestamp":…,["ordinal":N,]"type":…,"payload":{"type":…`).
- * Returns undefined for any other layout; the caller then parses the line.
+ * order Codex and Skein write (`{"timestamp":…,["ordinal":N,]"type":…,"payload":{"type":…`),
+ * without building a string (this runs on every line of every rollout). Any other layout
+ * gives `parse`: the caller then parses the line.
  */
-export function sniffKind(buf: Buffer, start: number, end: number): LineKind | undefined {
+export function sniffLineKind(buf: Buffer, start: number, end: number): LineKind {
   const limit = Math.min(end, start + SNIFF_WINDOW);
-  if (!hasAt(buf, start, limit, ENVELOPE_HEAD)) return undefined;
+  if (!hasAt(buf, start, limit, ENVELOPE_HEAD)) return "parse";
   const tsEnd = buf.indexOf(QUOTE, start + ENVELOPE_HEAD.length);
-  if (tsEnd === -1 || tsEnd + 1 >= limit || buf[tsEnd + 1] !== 0x2c) return undefined;
+  if (tsEnd === -1 || tsEnd + 1 >= limit || buf[tsEnd + 1] !== 0x2c) return "parse";
   let at = tsEnd + 2;
   if (hasAt(buf, at, limit, ORDINAL)) {
     let i = at + ORDINAL.length;
     const digits = i;
     while (i < limit && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-    if (i === digits || buf[i] !== 0x2c) return undefined;
+    if (i === digits || buf[i] !== 0x2c) return "parse";
     at = i + 1;
   }
-  if (!hasAt(buf, at, limit, TYPE)) return undefined;
+  if (!hasAt(buf, at, limit, TYPE)) return "parse";
   const typeStart = at + TYPE.length;
   const typeEnd = wordEnd(buf, typeStart, limit, false);
-  if (typeEnd === typeStart || typeEnd >= limit || buf[typeEnd] !== QUOTE) return undefined;
-  const kind: LineKind = { type: buf.toString("latin1", typeStart, typeEnd) };
+  if (typeEnd === typeStart || typeEnd >= limit || buf[typeEnd] !== QUOTE) return "parse";
+  for (const [name, kind] of RECORD_KINDS) if (isWord(buf, typeStart, typeEnd, name)) return kind;
+  if (!isWord(buf, typeStart, typeEnd, EVENT_MSG)) return "other";
   const pStart = typeEnd + 1 + PAYLOAD_TYPE.length;
-  if (hasAt(buf, typeEnd + 1, limit, PAYLOAD_TYPE)) {
-    const pEnd = wordEnd(buf, pStart, limit, true);
-    if (pEnd > pStart && pEnd < limit && buf[pEnd] === QUOTE) kind.payloadType = buf.toString("latin1", pStart, pEnd);
-  }
-  return kind;
+  if (!hasAt(buf, typeEnd + 1, limit, PAYLOAD_TYPE)) return "parse";
+  const pEnd = wordEnd(buf, pStart, limit, true);
+  if (pEnd === pStart || pEnd >= limit || buf[pEnd] !== QUOTE) return "parse";
+  for (const [name, kind] of EVENT_KINDS) if (isWord(buf, pStart, pEnd, name)) return kind;
+  return "other";
 }
 
 /** True when `buf[start, end)` holds only ASCII whitespace. */

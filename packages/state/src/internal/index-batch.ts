@@ -51,7 +51,6 @@ interface FtsTexts {
 }
 
 const SELECT_OLD = "SELECT seq, title, name, preview, first_user_message, recency_at_ms FROM threads WHERE id = ?";
-const SELECT_NEW = "SELECT seq, title, name, preview, first_user_message FROM threads WHERE id = ?";
 const FTS_DELETE =
   "INSERT INTO threads_fts (threads_fts, rowid, title, name, preview, first_user_message) VALUES ('delete', ?, ?, ?, ?, ?)";
 const FTS_INSERT = "INSERT INTO threads_fts (rowid, title, name, preview, first_user_message) VALUES (?, ?, ?, ?, ?)";
@@ -77,9 +76,17 @@ export function writeIndexBatch(conn: Connection, rows: readonly ThreadRowInput[
         const updatedAt = conn.updatedClock.allocate(row.updatedAt);
         // Recency is only chosen on insert; an existing row keeps its own (§5.4).
         const recencyAt = old ? old.recency_at_ms : conn.recencyClock.allocate(row.recencyAt ?? updatedAt);
-        upsert.run(upsertParams(row, { updatedAt, recencyAt, indexedAt: row.indexedAtMs ?? now }));
+        const params = upsertParams(row, { updatedAt, recencyAt, indexedAt: row.indexedAtMs ?? now });
+        const info = upsert.run(params);
         if (!triggers) continue;
-        const fresh = statement(conn, SELECT_NEW).get(row.threadId) as FtsTexts;
+        // The texts as the upsert stored them (its ON CONFLICT rules for name and preview).
+        const fresh: FtsTexts = {
+          seq: old ? old.seq : Number(info.lastInsertRowid),
+          title: params["title"] as string | null,
+          name: old && params["name_given"] === 0 ? old.name : (params["name"] as string | null),
+          preview: old && params["preview"] === "" ? old.preview : (params["preview"] as string),
+          first_user_message: params["first_user_message"] as string | null,
+        };
         if (old && sameTexts(old, fresh)) continue;
         if (old) statement(conn, FTS_DELETE).run(old.seq, old.title, old.name, old.preview, old.first_user_message);
         statement(conn, FTS_INSERT).run(fresh.seq, fresh.title, fresh.name, fresh.preview, fresh.first_user_message);

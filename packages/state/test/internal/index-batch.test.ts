@@ -46,6 +46,21 @@ describe("StateDb.writeIndexBatch", () => {
     }
   });
 
+  it("indexes the name and preview the upsert keeps when a row gives none", () => {
+    const db = temp.open();
+    const a = threadRow({ preview: "kept words" });
+    db.writeIndexBatch({ rows: [a], files: [] });
+    db.applyMetadataPatch(a.threadId, { name: "zebra" });
+    db.writeIndexBatch({ rows: [{ ...a, preview: "", title: "fresh title" }], files: [] });
+    expect([hits(db, "zebra"), hits(db, "kept"), hits(db, "fresh")]).toEqual([[a.threadId], [a.threadId], [a.threadId]]);
+    const check = raw();
+    try {
+      expect(() => check.ftsIntegrity()).not.toThrow();
+    } finally {
+      check.close();
+    }
+  });
+
   it("leaves the FTS triggers exactly as they were, so every other writer still maintains the index", () => {
     const db = temp.open();
     const check = raw();
