@@ -18,7 +18,7 @@ export function checkRolloutLine(json: unknown): RolloutLine | undefined {
   const line = json as Record<string, unknown>;
   if (typeof line["timestamp"] !== "string" || typeof line["type"] !== "string") return undefined;
   const ordinal = line["ordinal"];
-  if (ordinal !== undefined && !(typeof ordinal === "number" && Number.isInteger(ordinal) && ordinal >= 0)) return undefined;
+  if (ordinal !== undefined && !(typeof ordinal === "number" && Number.isSafeInteger(ordinal) && ordinal >= 0)) return undefined;
   const metadata = line["metadata"];
   if (metadata !== undefined && !isRecord(metadata)) return undefined;
   // z.object strips unknown envelope keys; leave that (rare) case to zod so the output matches.
@@ -44,8 +44,8 @@ function payloadAccepted(type: string, payload: unknown): boolean {
       // Its payload schema is large and rarely hit (a few lines per file): always zod.
       return false;
     default:
-      // Unknown kinds keep any payload, even none.
-      return true;
+      // Unknown kinds keep any payload, but the key must be there (zod's `unknown()` is not optional in an object).
+      return payload !== undefined;
   }
 }
 
