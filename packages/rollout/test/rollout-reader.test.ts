@@ -26,6 +26,20 @@ describe("rollout reader", () => {
   afterEach(() => tmp.cleanup());
 
   describe("readRollout", () => {
+    it("agrees with iterateRolloutLines across chunk boundaries, multi-byte and invalid UTF-8", async () => {
+      const wide = userMessageLine("é漢🙂".repeat(120_000)); // > 1 MB of multi-byte text per line
+      const bad = Buffer.concat([Buffer.from('{"timestamp":"t","type":"x","payload":"'), Buffer.from([0xff, 0xc3]), Buffer.from('"}')]);
+      const lines = [metaLine(), ...Array.from({ length: 6 }, () => wide), "{bad", "", bad.toString("latin1")];
+      writeFileSync(file, Buffer.concat([...lines.slice(0, -1).map((l) => Buffer.from(`${l}\n`)), bad, Buffer.from("\n"), Buffer.from(userMessageLine("torn"))]));
+      const read = await readRollout(file);
+      const entries = [];
+      for await (const entry of iterateRolloutLines(file)) entries.push(entry);
+      expect(read.lines).toEqual(entries.flatMap((e) => (e.line ? [e.line] : [])));
+      expect(read.badLines).toEqual(entries.filter((e) => !e.line).map((e) => ({ lineNumber: e.lineNumber, byteOffset: e.byteOffset, reason: e.error })));
+      expect(read.tornTail).toEqual({ byteOffset: entries.at(-1)!.byteOffset, length: entries.at(-1)!.byteLength, parsed: true });
+      expect(read.size).toBe(readFileSync(file).length);
+    });
+
     it("returns every line, the first session_meta as meta, and the size", async () => {
       writeLines(file, [metaLine(), userMessageLine("hi"), metaLine({ memory_mode: "disabled" })]);
       const read = await readRollout(file);
