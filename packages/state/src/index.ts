@@ -5,7 +5,7 @@ export type { MarkArchivedParams, MarkUnarchivedParams } from "./internal/thread
 export { ThreadRow, ThreadRowInput } from "./thread-row.js";
 export { ListThreadsParams, ThreadSortKey, type ThreadPage } from "./list-threads.js";
 export { SearchThreadsParams, ftsQueryOf, type ThreadSearchHit, type ThreadSearchPage } from "./search-threads.js";
-export { IndexedFile, IndexedFileInput, IndexedFileStatus } from "./indexed-file.js";
+export { IndexedFile, IndexedFileInput, IndexedFileStatus, type IndexedFileStamp } from "./indexed-file.js";
 export type { Lease } from "./lease.js";
 export { loadMigrations, DEFAULT_MIGRATIONS_DIR, type Migration } from "./migrations/load-migrations.js";
 export { migrate, MIGRATIONS_TABLE, type MigrationReport } from "./migrations/migrate.js";

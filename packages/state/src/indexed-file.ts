@@ -65,6 +65,14 @@ export function listIndexedFiles(conn: Connection): IndexedFile[] {
   return (statement(conn, `SELECT ${COLUMNS} FROM indexed_files ORDER BY path`).all() as SqlIndexedFile[]).map(fromSql);
 }
 
+/** What a reindex compares with a file on disk: one tuple per record (no per-row objects). */
+export type IndexedFileStamp = [path: string, size: number, mtimeMs: number, byteOffset: number, status: IndexedFileStatus, threadId: string | null];
+
+/** Every record as a {@link IndexedFileStamp}, unordered. */
+export function listIndexedFileStamps(conn: Connection): IndexedFileStamp[] {
+  return statement(conn, "SELECT path, size, mtime_ms, byte_offset, status, thread_id FROM indexed_files").raw(true).all() as IndexedFileStamp[];
+}
+
 /** The records of the files directly inside `dir` (a range scan of the primary key), by path. */
 export function listIndexedFilesIn(conn: Connection, dir: string): IndexedFile[] {
   const prefix = dir.endsWith(sep) ? dir : dir + sep;

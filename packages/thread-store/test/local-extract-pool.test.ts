@@ -5,7 +5,7 @@ import { newThreadId } from "@skein/protocol";
 import { makeTempDir, type TempDir } from "@skein/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runExtractJob, type ExtractJob } from "../src/local/extract-job.js";
-import { ExtractPool, type ExtractResult } from "../src/local/extract-pool.js";
+import { ExtractPool, spareCoreWorkers, type ExtractResult } from "../src/local/extract-pool.js";
 
 // ExtractPool (src/local/extract-pool.ts). Worker runs against the built worker are covered in
 // local-index-sync.test.ts; here: the in-process path and a worker that dies.
@@ -56,5 +56,12 @@ describe("ExtractPool", () => {
     const results = await drain(pool);
     expect(results.map((r) => r.outcome)).toEqual(jobs.map((job) => runExtractJob(job, "openai")));
     await pool.close();
+  });
+});
+
+describe("spareCoreWorkers", () => {
+  it("starts one worker per idle core besides the caller's, none on a saturated machine", () => {
+    expect([spareCoreWorkers(2, 0.1), spareCoreWorkers(2, 1), spareCoreWorkers(2, 1.5), spareCoreWorkers(2, 7)]).toEqual([1, 1, 0, 0]);
+    expect([spareCoreWorkers(8, 0), spareCoreWorkers(8, 6), spareCoreWorkers(1, 0)]).toEqual([3, 2, 0]);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
@@ -15,7 +15,7 @@ export const DEFAULT_WORKER_URL = new URL("./extract-worker.js", import.meta.url
 /** Options of {@link ExtractPool}. */
 export interface ExtractPoolOptions {
   defaultProvider: string;
-  /** Worker threads besides the calling thread. Default: CPUs - 1 (at most 3), 0 below {@link minJobsForWorkers} jobs. */
+  /** Worker threads besides the calling thread. Default: {@link spareCoreWorkers}; 0 below {@link minJobsForWorkers} jobs. */
   workers?: number;
   /** Fewer jobs than this run in-process only. Default 256. */
   minJobsForWorkers?: number;
@@ -27,6 +27,18 @@ export interface ExtractPoolOptions {
 export interface ExtractResult {
   job: ExtractJob;
   outcome: ExtractOutcome;
+}
+
+/**
+ * Workers worth starting now: one per core left idle by the last minute's load, besides the
+ * calling thread's, at most 3. A worker costs ~0.3 s of CPU (module load, JIT, moving results);
+ * on a saturated machine it only adds that cost (measured: 6.1 s vs 3.6 s for 10k files at
+ * load 7 on 2 cores), on an idle one it nearly halves the time.
+ */
+export function spareCoreWorkers(cores = availableParallelism(), load = loadavg()[0] ?? 0): number {
+  const spare = cores - load;
+  if (spare < 0.75) return 0;
+  return Math.max(0, Math.min(3, cores - 1, Math.floor(spare + 0.25)));
 }
 
 const WORKER_BATCH = 32;
@@ -47,7 +59,7 @@ export class ExtractPool {
     this.#jobs = [...jobs];
     this.#defaultProvider = options.defaultProvider;
     const url = options.workerUrl ?? DEFAULT_WORKER_URL;
-    const wanted = jobs.length < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? Math.min(3, availableParallelism() - 1));
+    const wanted = jobs.length < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? spareCoreWorkers());
     if (wanted > 0 && url.protocol === "file:" && existsSync(fileURLToPath(url))) {
       for (let i = 0; i < wanted; i++) this.#startWorker(url);
     }

@@ -48,6 +48,9 @@ function shadowedBy(row: ThreadRow | undefined, file: { path: string; archived: 
   return !!row && row.rolloutPath !== file.path && existsSync(row.rolloutPath) && (!row.archived || file.archived);
 }
 
+/** What the index recorded about a file, as a reindex compares it. */
+type Stamp = Pick<IndexedFile, "path" | "size" | "mtimeMs" | "byteOffset" | "status" | "threadId">;
+
 /** A file the reindex extracts, with what the report needs once its outcome is in. */
 interface Planned {
   file: RolloutFileInfo;
@@ -82,7 +85,10 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     const scan = scanHome(ctx.home, (error) => report.problems.push({ path: error.message, reason: "symlink resolves outside the home" }));
     const { files } = scan;
     report.scanned = files.length;
-    const known = new Map(db.listIndexedFiles().map((f) => [f.path, f]));
+    const known = new Map<string, Stamp>();
+    for (const [path, size, mtimeMs, byteOffset, status, threadId] of db.listIndexedFileStamps()) {
+      known.set(path, { path, size, mtimeMs, byteOffset, status, ...(threadId === null ? {} : { threadId }) });
+    }
     const hasRows = db.countThreads() > 0;
     const seenIds = new Set<string>();
     const claimed = new Set<string>();
@@ -161,7 +167,7 @@ function sessionNames(home: string): Map<string, string> {
 }
 
 /** Extract from byte 0, or (a known file that only grew, still this thread's row) from its recorded offset. */
-function planJob(file: RolloutFileInfo, prev: IndexedFile | undefined, existing: ThreadRow | undefined, full: boolean): ExtractJob {
+function planJob(file: RolloutFileInfo, prev: Stamp | undefined, existing: ThreadRow | undefined, full: boolean): ExtractJob {
   const job: ExtractJob = { path: file.path, archived: file.archived };
   const grew = prev !== undefined && prev.status === "indexed" && prev.byteOffset > 0 && prev.byteOffset <= prev.size && prev.size < file.size;
   if (!full && grew && existing?.rolloutPath === file.path && existing.archived === file.archived) {

@@ -86,7 +86,8 @@ export function scanDir(
     const parsed = parseRolloutFileName(entry.name);
     if (!parsed) continue;
     if (parsed.compressed && plain.has(entry.name.slice(0, -4))) continue;
-    const path = join(dir, entry.name);
+    // `dir` is already normalized: concatenation is all `join` would do, at a fraction of the cost.
+    const path = `${dir}${sep}${entry.name}`;
     if (entry.isSymbolicLink() && !insideHome(path, roots.realRoot, roots.root, onRefused)) continue;
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st?.isFile()) continue;
