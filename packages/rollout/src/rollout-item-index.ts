@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { open } from "node:fs/promises";
 import type { SessionMeta } from "@skein/protocol";
-import { RolloutNotFoundError } from "./errors.js";
-import { iterateRolloutLineBatches, type RolloutLineEntry } from "./rollout-reader.js";
+import { iterateRolloutLineBatches, openForRead, type RolloutLineEntry } from "./rollout-reader.js";
 
 // A per-file map from item positions to byte offsets, so a page anywhere in a huge rollout is
 // read from a known offset instead of parsing the file from byte 0. "Item" means what the reader
@@ -270,13 +268,7 @@ function ensure(array: Float64Array, length: number): Float64Array {
 
 /** The file's size, and whether `previous` still describes its first `previous.end` bytes (one open). */
 async function checkFile(path: string, previous: RolloutItemIndex | undefined): Promise<{ size: number; valid: boolean }> {
-  let handle;
-  try {
-    handle = await open(path, "r");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new RolloutNotFoundError(path, { cause: err });
-    throw err;
-  }
+  const handle = await openForRead(path);
   try {
     const size = (await handle.stat()).size;
     if (!previous || previous.version !== ROLLOUT_ITEM_INDEX_VERSION || previous.end > size) return { size, valid: false };
@@ -299,7 +291,7 @@ function hashOf(bytes: Buffer, end: number): string {
 }
 
 async function readRange(path: string, position: number, length: number): Promise<Buffer> {
-  const handle = await open(path, "r");
+  const handle = await openForRead(path);
   try {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, position);

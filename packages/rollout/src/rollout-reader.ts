@@ -342,7 +342,11 @@ export async function loadThreadHistory(params: LoadThreadHistoryParams): Promis
   };
 }
 
-async function openForRead(path: string): Promise<FileHandle> {
+/**
+ * Opens a rollout for reading (internal to this package: not in index.ts).
+ * @throws RolloutNotFoundError when the file does not exist.
+ */
+export async function openForRead(path: string): Promise<FileHandle> {
   try {
     return await open(path, "r");
   } catch (err) {

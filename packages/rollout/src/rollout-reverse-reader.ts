@@ -1,6 +1,4 @@
-import { open } from "node:fs/promises";
-import { RolloutNotFoundError } from "./errors.js";
-import { rolloutLineEntry, type RolloutLineEntry } from "./rollout-reader.js";
+import { openForRead, rolloutLineEntry, type RolloutLineEntry } from "./rollout-reader.js";
 
 /** A line read by {@link iterateRolloutLinesBackward}: line numbers are unknown when reading backwards. */
 export type ReverseRolloutLineEntry = Omit<RolloutLineEntry, "lineNumber">;
@@ -28,13 +26,7 @@ export async function* iterateRolloutLinesBackward(
   path: string,
   options: IterateRolloutLinesBackwardOptions = {},
 ): AsyncGenerator<ReverseRolloutLineEntry> {
-  let handle;
-  try {
-    handle = await open(path, "r");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new RolloutNotFoundError(path, { cause: err });
-    throw err;
-  }
+  const handle = await openForRead(path);
   try {
     const size = (await handle.stat()).size;
     const start = Math.max(0, options.start ?? 0);
