@@ -52,20 +52,15 @@ describe("two processes resuming one thread", () => {
       const loser = results.find((r) => !r.ok)!;
       const winnerPid = workers[results.indexOf(results.find((r) => r.ok)!)]!.child.pid;
       expect(loser).toMatchObject({ name: "ConflictError", code: "conflict" });
-      // When the loser reads the lock between the winner's create and write, it sees an empty
-      // lock: still a ConflictError, but without the holder (pinned as a known bug below).
-      if (!loser.message!.includes("unreadable writer lock")) {
-        expect(loser.message).toMatch(new RegExp(`^thread-store conflict: thread ${threadId} already has a live writer \\(pid ${winnerPid} on .+\\)$`));
-      }
+      expect(loser.message).toMatch(new RegExp(`^thread-store conflict: thread ${threadId} already has a live writer \\(pid ${winnerPid} on .+\\)$`));
     }
   });
 
-  // Known bug (reported): WriterLock.acquire (thread-store/src/local/writer-lock.ts) creates the
-  // lock with O_EXCL and writes the holder in a second syscall. A contender that reads the file in
-  // between gets "has an unreadable writer lock (…); remove it if no writer runs" — advice that,
-  // followed, gives the thread two writers. Seen in the two-resumer race above; reproduced here by
-  // a process that fills the lock 30 ms after it appeared. Expected: wait briefly for the holder.
-  it.fails("a contender that meets a lock being written names the live holder", async () => {
+  // Was a bug: the lock was created (O_EXCL) and filled in a second syscall, so a contender could
+  // read it empty and was told to remove it. Skein now creates locks whole (temp file + link);
+  // an empty young lock (an older Skein mid-create, simulated by a process that fills it 30 ms
+  // later) is waited for, and the contender names the holder.
+  it("a contender that meets a lock being written names the live holder", async () => {
     const home = join(tempDir(), "home");
     const store = await LocalThreadStore.open({ home });
     try {
@@ -77,11 +72,12 @@ describe("two processes resuming one thread", () => {
       const holder = { pid: process.pid, hostname: hostname(), startedAtMs: Date.now(), token: "racer" };
       writeFileSync(lock, "", { mode: 0o600 });
       const filler = spawn(process.execPath, ["-e", `setTimeout(() => require("fs").writeFileSync(${JSON.stringify(lock)}, ${JSON.stringify(JSON.stringify(holder))}), 30)`]);
+      const filled = new Promise((r) => filler.on("close", r));
       const error = await LiveThread.resume(store, { threadId, metadata: { cwd: home, modelProvider: "openai" } }).then(
         () => undefined,
         (e: Error) => e,
       );
-      await new Promise((r) => filler.on("close", r));
+      await filled;
       expect(error?.message).toBe(`thread-store conflict: thread ${threadId} already has a live writer (pid ${process.pid} on ${hostname()})`);
     } finally {
       await store.close();

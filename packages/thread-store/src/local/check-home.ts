@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readRollout, readSessionIndex, scanRolloutFiles } from "@skein/rollout";
 import type { StateDb, ThreadRow } from "@skein/state";
 import type { HomeCheckReport, HomeProblem } from "./types.js";
-import { describeHolder, inspectWriterLock, listWriterLocks } from "./writer-lock.js";
+import { UNREADABLE_LOCK_STALE_MS, describeHolder, inspectWriterLock, listWriterLocks } from "./writer-lock.js";
 
 /** What {@link checkHome} needs from the store. */
 export interface CheckHomeContext {
@@ -100,7 +100,11 @@ export async function checkHome(ctx: CheckHomeContext): Promise<HomeCheckReport>
     } else if (state.kind === "live") {
       problems.push({ kind: "live_lock", threadId: lock.threadId, path: lock.path, detail: `held by ${describeHolder(state.holder)}${ctx.ownTokens.has(state.holder.token) ? " (this store)" : ""}`, fix: "none: a writer is running" });
     } else if (state.kind === "unreadable") {
-      problems.push({ kind: "stale_lock", threadId: lock.threadId, path: lock.path, detail: state.detail, fix: `remove ${lock.path} if no writer runs` });
+      const old = state.ageMs >= UNREADABLE_LOCK_STALE_MS;
+      problems.push({
+        kind: "stale_lock", threadId: lock.threadId, path: lock.path, detail: state.detail,
+        fix: old ? "none needed: the next writer takes an unreadable lock this old over" : "none needed if it becomes readable: it may be being written",
+      });
     }
   }
   const archivedFiles = files.filter((f) => f.archived).length;

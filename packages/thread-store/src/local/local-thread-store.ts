@@ -226,7 +226,7 @@ export class LocalThreadStore implements ThreadStore {
     const cwd = requireCwd(params.metadata);
     this.#writers.assertFree(threadId);
     const now = this.#now();
-    const lock = WriterLock.acquire(this.home, threadId, now);
+    const lock = await WriterLock.acquire(this.home, threadId, now);
     try {
       if (await this.#existsDurably(threadId)) throw new ConflictError(`thread ${threadId} already exists`);
       const { id: _id, timestamp: _ts, ...sessionMeta } = createSessionMetaItem(params, cwd, now).payload as SessionMeta;
@@ -255,7 +255,7 @@ export class LocalThreadStore implements ThreadStore {
     const threadId = parseThreadId(params?.threadId);
     requireCwd(params.metadata);
     this.#writers.assertFree(threadId);
-    const lock = WriterLock.acquire(this.home, threadId, this.#now());
+    const lock = await WriterLock.acquire(this.home, threadId, this.#now());
     try {
       let path: string;
       if (params.rolloutPath !== undefined) {
@@ -856,7 +856,7 @@ export class LocalThreadStore implements ThreadStore {
     const threadId = parseThreadId(params?.thread?.threadId);
     if (!Array.isArray(params.lines)) throw new InvalidRequestError("invalid lines: expected an array");
     this.#writers.assertFree(threadId);
-    const lock = WriterLock.acquire(this.home, threadId, this.#now());
+    const lock = await WriterLock.acquire(this.home, threadId, this.#now());
     try {
       if (await this.#existsDurably(threadId)) throw new ConflictError(`thread ${threadId} already exists`);
       const plan = await planImport(this.home, threadId, params);

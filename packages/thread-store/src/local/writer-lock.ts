@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ThreadId } from "@skein/protocol";
 import { ConflictError, InternalError } from "../errors.js";
 import type { WriterLockHolder } from "./types.js";
@@ -9,12 +10,22 @@ import type { WriterLockHolder } from "./types.js";
 /** Where writer locks live, relative to the home. */
 export const LOCKS_SUBDIR = join(".skein", "locks");
 
+/**
+ * Age after which a lock file without a readable holder (empty or not JSON) counts as stale.
+ * Locks are created whole (see {@link WriterLock.acquire}), so such a file comes only from an
+ * older Skein killed between creating and writing it, or from a hand edit; a younger one may be
+ * such an older Skein still writing, so a contender waits for it up to this age.
+ */
+export const UNREADABLE_LOCK_STALE_MS = 3000;
+
+const UNREADABLE_POLL_MS = 20;
+
 /** A lock file's state as seen by {@link inspectWriterLock}. */
 export type LockState =
   | { kind: "free" }
-  | { kind: "live"; holder: WriterLockHolder }
-  | { kind: "stale"; holder: WriterLockHolder }
-  | { kind: "unreadable"; detail: string };
+  | { kind: "live"; holder: WriterLockHolder; ino: number }
+  | { kind: "stale"; holder: WriterLockHolder; ino: number }
+  | { kind: "unreadable"; detail: string; ageMs: number; ino: number | undefined };
 
 /** `pid 123 on host`: how messages name a lock holder. */
 export function describeHolder(holder: WriterLockHolder): string {
@@ -63,17 +74,28 @@ function readHolder(path: string): WriterLockHolder | undefined | "missing" {
   return parseHolder(text);
 }
 
-/** Reads a lock file and classifies it (read-only; used by `checkHome` and catch-up). */
+/**
+ * Reads a lock file and classifies it (read-only; used by `checkHome`, catch-up and writers).
+ * `ino` identifies the file that was read, so a takeover can tell it removed that very file.
+ */
 export function inspectWriterLock(path: string): LockState {
+  let ino: number | undefined;
+  let mtimeMs = Date.now();
   let holder: ReturnType<typeof readHolder>;
   try {
+    const st = statSync(path);
+    ino = st.ino;
+    mtimeMs = st.mtimeMs;
     holder = readHolder(path);
   } catch (error) {
-    return { kind: "unreadable", detail: (error as Error).message };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "free" };
+    return { kind: "unreadable", detail: (error as Error).message, ageMs: 0, ino };
   }
   if (holder === "missing") return { kind: "free" };
-  if (holder === undefined) return { kind: "unreadable", detail: "lock file is not a JSON holder record" };
-  return isHolderDead(holder) ? { kind: "stale", holder } : { kind: "live", holder };
+  if (holder === undefined) {
+    return { kind: "unreadable", detail: "lock file is not a JSON holder record", ageMs: Math.max(0, Date.now() - mtimeMs), ino };
+  }
+  return isHolderDead(holder) ? { kind: "stale", holder, ino: ino! } : { kind: "live", holder, ino: ino! };
 }
 
 /** Every lock file under the home: `{threadId, path}` (ids are taken from valid file names only). */
@@ -114,25 +136,38 @@ function releaseIfOurs(path: string, token: string): void {
   }
 }
 
-function writeExclusive(path: string, holder: WriterLockHolder): boolean {
-  let fd: number;
+function ignoreErrors(fn: () => void): void {
   try {
-    fd = openSync(path, "wx", 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
+    fn();
+  } catch {
+    // best effort
   }
-  try {
-    writeSync(fd, JSON.stringify(holder));
-  } finally {
-    closeSync(fd);
-  }
-  return true;
 }
 
 /**
- * A held per-thread writer lock: `<home>/.skein/locks/<threadId>.lock`, created with `O_EXCL`
- * (file 0600, directory 0700) and holding `{pid, hostname, startedAtMs, token}`.
+ * Creates the lock file with its holder already in it: the record goes to a private temp file
+ * (0600) that is then hard-linked to the lock path. `link(2)` fails with EEXIST when the lock
+ * exists (the `O_EXCL` semantics), and a lock that exists is always complete, so no reader can
+ * ever see it half-written and no kill can leave it empty. Returns false when the lock exists.
+ */
+function createWhole(path: string, holder: WriterLockHolder): boolean {
+  const temp = `${path}.${holder.token}.tmp`;
+  writeFileSync(temp, JSON.stringify(holder), { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    ignoreErrors(() => unlinkSync(temp));
+  }
+}
+
+/**
+ * A held per-thread writer lock: `<home>/.skein/locks/<threadId>.lock` (file 0600, directory
+ * 0700) holding `{pid, hostname, startedAtMs, token}`. The file appears atomically with its
+ * content, so it is never empty or partial.
  */
 export class WriterLock {
   readonly path: string;
@@ -147,12 +182,20 @@ export class WriterLock {
   }
 
   /**
-   * Takes the thread's writer lock. A lock held by a live process → `ConflictError` naming the
-   * holder. A lock whose holder is dead (same host, no such pid) is taken over: the stale file is
-   * renamed aside (only one contender can win that rename), checked to still be the dead holder's,
-   * and a fresh lock is created with `O_EXCL`.
+   * Takes the thread's writer lock.
+   *
+   * - A lock held by a live process → `ConflictError` naming the holder.
+   * - A lock whose holder is dead (same host, no such pid) is taken over: the dead lock is
+   *   renamed aside, and only the contender whose aside file is that very lock (same inode) goes
+   *   on; then every contender tries to create the lock again, and `link(2)` lets one win.
+   * - A lock without a readable holder (an older Skein killed mid-create) is waited for while
+   *   younger than {@link UNREADABLE_LOCK_STALE_MS} (it may be being written), then taken over
+   *   the same way.
+   *
+   * @throws ConflictError when a live writer holds the lock or it stays contended.
+   * @throws InternalError when the lock directory or file cannot be written.
    */
-  static acquire(home: string, threadId: ThreadId, now: number = Date.now()): WriterLock {
+  static async acquire(home: string, threadId: ThreadId, now: number = Date.now()): Promise<WriterLock> {
     const path = writerLockPath(home, threadId);
     try {
       mkdirSync(join(home, LOCKS_SUBDIR), { recursive: true, mode: 0o700 });
@@ -160,24 +203,25 @@ export class WriterLock {
       throw new InternalError(`cannot create lock directory: ${(error as Error).message}`, { cause: error });
     }
     const holder: WriterLockHolder = { pid: process.pid, hostname: hostname(), startedAtMs: now, token: randomUUID() };
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let created: boolean;
       try {
-        if (writeExclusive(path, holder)) {
-          heldLocks.set(path, holder.token);
-          installExitHook();
-          return new WriterLock(path, threadId, holder);
-        }
+        created = createWhole(path, holder);
       } catch (error) {
         throw new InternalError(`cannot create writer lock ${path}: ${(error as Error).message}`, { cause: error });
       }
-      const state = inspectWriterLock(path);
+      if (created) {
+        heldLocks.set(path, holder.token);
+        installExitHook();
+        return new WriterLock(path, threadId, holder);
+      }
+      const state = await settledState(path);
       if (state.kind === "free") continue; // released between our create and our read: retry
       if (state.kind === "live") throw conflict(threadId, state.holder);
-      if (state.kind === "unreadable") {
-        // A half-written lock from a crash during create: only treat it as stale once it is old.
-        throw new ConflictError(`thread ${threadId} has an unreadable writer lock (${path}); remove it if no writer runs`);
+      if (state.kind === "unreadable" && state.ino === undefined) {
+        throw new ConflictError(`thread ${threadId} has an unreadable writer lock (${path}): ${state.detail}`);
       }
-      takeOver(path, state.holder);
+      if (state.ino !== undefined) removeStale(path, state.ino, state.kind === "stale" ? state.holder.token : undefined);
     }
     throw new ConflictError(`thread ${threadId} writer lock is contended; retry`);
   }
@@ -191,14 +235,32 @@ export class WriterLock {
   }
 }
 
+/** The lock's state once an unreadable (possibly being written) lock is readable or old enough. */
+async function settledState(path: string): Promise<LockState> {
+  for (;;) {
+    const state = inspectWriterLock(path);
+    if (state.kind !== "unreadable" || state.ageMs >= UNREADABLE_LOCK_STALE_MS) return state;
+    await sleep(Math.min(UNREADABLE_POLL_MS, UNREADABLE_LOCK_STALE_MS - state.ageMs));
+  }
+}
+
 function conflict(threadId: ThreadId, holder: WriterLockHolder): ConflictError {
   return new ConflictError(`thread ${threadId} already has a live writer (${describeHolder(holder)})`, {
     holder: describeHolder(holder),
   });
 }
 
-/** Moves a dead holder's lock aside; if another contender replaced it meanwhile, puts it back. */
-function takeOver(path: string, dead: WriterLockHolder): void {
+/**
+ * Removes the stale lock file `ino` (its holder dead, or unreadable and old): renames whatever
+ * is at `path` to a private aside name; when that is the stale file, deletes it. When a faster
+ * contender had already replaced it by a fresh lock, that lock is linked back (it was away for
+ * two syscalls) and the aside name dropped.
+ */
+function removeStale(path: string, ino: number, deadToken: string | undefined): void {
+  // Re-read right before the rename: the narrower the window, the rarer a fresh lock is moved.
+  const now = inspectWriterLock(path);
+  if (now.kind === "free" || now.kind === "live" || now.ino !== ino) return;
+  if (deadToken !== undefined && (now.kind !== "stale" || now.holder.token !== deadToken)) return;
   const aside = `${path}.stale-${randomUUID()}`;
   try {
     renameSync(path, aside);
@@ -206,18 +268,13 @@ function takeOver(path: string, dead: WriterLockHolder): void {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // someone else moved it: retry create
     throw new InternalError(`cannot take over stale lock ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const moved = readHolder(aside);
-  if (moved !== "missing" && moved !== undefined && moved.token !== dead.token) {
-    // We moved a fresh lock of a faster contender: restore it unless yet another one exists.
-    try {
-      linkSync(aside, path);
-    } catch {
-      // a newer lock exists already; ours to drop
-    }
+  let movedIno: number | undefined;
+  ignoreErrors(() => {
+    movedIno = lstatSync(aside).ino;
+  });
+  if (movedIno !== ino) {
+    // We moved a faster contender's fresh lock: put it back unless yet another one exists.
+    ignoreErrors(() => linkSync(aside, path));
   }
-  try {
-    unlinkSync(aside);
-  } catch {
-    // already gone
-  }
+  ignoreErrors(() => unlinkSync(aside));
 }
