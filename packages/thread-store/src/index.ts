@@ -17,6 +17,7 @@ export {
   type CursorScope,
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
+  MAX_SEARCH_TERM_LENGTH,
   MISSING_CWD_DETAIL,
   parseThreadId,
   archivedThreadDetail,

@@ -10,6 +10,9 @@ import {
   normalizeHistoryPageParams,
   parseMetadataPatch,
   parseThreadId,
+  normalizeListThreadsParams,
+  normalizeSearchParams,
+  MAX_SEARCH_TERM_LENGTH,
 } from "../src/index.js";
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -121,5 +124,23 @@ describe("request validation", () => {
 
   it("parses an empty patch", () => {
     expect(parseMetadataPatch({})).toEqual({});
+  });
+
+  it(`accepts a search term of exactly ${MAX_SEARCH_TERM_LENGTH} characters`, () => {
+    const term = "x".repeat(MAX_SEARCH_TERM_LENGTH);
+    expect(normalizeSearchParams({ searchTerm: term }).searchTerm).toBe(term);
+    expect(normalizeListThreadsParams({ searchTerm: term }).searchTerm).toBe(term);
+  });
+
+  it("refuses a longer search term in searchThreads with InvalidRequestError", () => {
+    expect(() => normalizeSearchParams({ searchTerm: "x".repeat(10_000) })).toThrow(
+      new InvalidRequestError(`searchTerm must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got 10000`),
+    );
+  });
+
+  it("refuses a longer search term in listThreads with InvalidRequestError", () => {
+    expect(() => normalizeListThreadsParams({ searchTerm: "x".repeat(MAX_SEARCH_TERM_LENGTH + 1) })).toThrow(
+      new InvalidRequestError(`searchTerm must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got ${MAX_SEARCH_TERM_LENGTH + 1}`),
+    );
   });
 });

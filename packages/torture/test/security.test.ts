@@ -173,16 +173,18 @@ describe("hostile search terms", () => {
     expect(check.trim().split("\n")).toEqual(["ok", "3"]);
   });
 
-  // Known bug (reported): LocalThreadStore.searchThreads passes a term longer than 4,096
-  // characters on to StateDb, whose InvalidArgumentError comes back wrapped as InternalError
-  // ("failed to search threads: invalid search params: term: Too big …") instead of an
-  // InvalidRequestError; normalizeSearchParams does not check the length.
-  it.fails("a 10,000-character search term is an InvalidRequestError", async () => {
+  // Was a bug: a term over StateDb's 4,096-character limit came back as InternalError. The shared
+  // request validation now refuses it (MAX_SEARCH_TERM_LENGTH) in every store.
+  it("a 10,000-character search term is an InvalidRequestError", async () => {
     const home = join(tempDir(), "home");
     const store = await LocalThreadStore.open({ home });
     try {
       await seedThread(store, ["plain"]);
-      await expect(store.searchThreads({ searchTerm: "x".repeat(10_000) })).rejects.toMatchObject({ code: "invalid_request" });
+      await expect(store.searchThreads({ searchTerm: "x".repeat(10_000) })).rejects.toMatchObject({
+        code: "invalid_request",
+        message: "invalid thread-store request: searchTerm must be at most 4096 characters, got 10000",
+      });
+      await expect(store.listThreads({ searchTerm: "x".repeat(10_000) })).rejects.toMatchObject({ code: "invalid_request" });
     } finally {
       await store.close();
     }

@@ -2,6 +2,7 @@ export { encodeCursor, decodeCursor, type CursorScope } from "./page-cursor.js";
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
+  MAX_SEARCH_TERM_LENGTH,
   MISSING_CWD_DETAIL,
   parseThreadId,
   archivedThreadDetail,

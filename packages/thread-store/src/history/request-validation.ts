@@ -17,6 +17,13 @@ import type {
 export const DEFAULT_PAGE_SIZE = 50;
 /** Largest page size a list call accepts. */
 export const MAX_PAGE_SIZE = 1000;
+/**
+ * Longest search term (UTF-16 code units, as `String.length` counts) that `searchThreads` and
+ * `listThreads({ searchTerm })` accept. A term is typed by a person: 4,096 is far above any real
+ * one, and it is also what the SQLite index's search accepts, so every store refuses the same
+ * terms with the same message instead of failing inside one backend.
+ */
+export const MAX_SEARCH_TERM_LENGTH = 4096;
 /** The `InvalidRequestError` detail for a create/resume without `metadata.cwd`. */
 export const MISSING_CWD_DETAIL = "thread store requires a cwd";
 
@@ -96,7 +103,7 @@ export function normalizeListThreadsParams(params: ListThreadsParams | undefined
   const p = params ?? {};
   const sources = optionalStrings(p.sources, "sources");
   const modelProviders = optionalStrings(p.modelProviders, "modelProviders");
-  const searchTerm = optionalString(p.searchTerm, "searchTerm");
+  const searchTerm = parseSearchTermLength(optionalString(p.searchTerm, "searchTerm"));
   return {
     pageSize: parsePageSize(p.pageSize),
     cursor: optionalString(p.cursor, "cursor"),
@@ -123,7 +130,7 @@ export interface NormalizedSearchQuery {
 
 /** Validates `searchThreads` params. @throws InvalidRequestError for an empty term or a bad field. */
 export function normalizeSearchParams(params: SearchThreadsParams | undefined): NormalizedSearchQuery {
-  const term = optionalString(params?.searchTerm, "searchTerm");
+  const term = parseSearchTermLength(optionalString(params?.searchTerm, "searchTerm"));
   if (term === undefined || term.trim() === "") throw new InvalidRequestError("searchThreads requires a searchTerm");
   const sources = optionalStrings(params?.sources, "sources");
   return {
@@ -165,6 +172,14 @@ export function parsePageSize(value: unknown): number {
   if (value === undefined) return DEFAULT_PAGE_SIZE;
   if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_PAGE_SIZE) return value;
   throw new InvalidRequestError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(value)}`);
+}
+
+/** @throws InvalidRequestError when the term is longer than {@link MAX_SEARCH_TERM_LENGTH}. */
+function parseSearchTermLength(term: string | undefined): string | undefined {
+  if (term !== undefined && term.length > MAX_SEARCH_TERM_LENGTH) {
+    throw new InvalidRequestError(`searchTerm must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got ${term.length}`);
+  }
+  return term;
 }
 
 function parseSortKey(value: unknown): ThreadSortKey {
