@@ -95,6 +95,8 @@ export {
   updateRolloutItemIndex,
   encodeRolloutItemIndex,
   decodeRolloutItemIndex,
+  readRolloutItemIndexFile,
+  loadEarlierTurns,
   readTurnIdAt,
   turnIdHash,
   checkpointBefore,

@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
+import { open, type FileHandle } from "node:fs/promises";
+import { endianness } from "node:os";
 import type { SessionMeta } from "@skein/protocol";
 import { iterateRolloutLineBatches, openForRead, type RolloutLineEntry } from "./rollout-reader.js";
 
@@ -50,6 +52,11 @@ export interface RolloutItemIndex {
    */
   turns: Float64Array;
   turnCount: number;
+  /**
+   * Index of the turn held first in `turns`: 0 when all are loaded; more when only the newest
+   * were read from a sidecar ({@link readRolloutItemIndexFile}). Earlier turns never change.
+   */
+  turnsFrom: number;
   /** The id of the last turn while it is still open (its end may come in a later append). */
   openTurnId?: string;
   /** From the first `session_meta`, when it is a paginated fork. */
@@ -109,8 +116,9 @@ export async function updateRolloutItemIndex(path: string, previous?: RolloutIte
  * checkpoint and turn columns as little-endian float64.
  */
 export function encodeRolloutItemIndex(index: RolloutItemIndex): Buffer {
-  const { checkpoints, turns, ...rest } = index;
-  let header = JSON.stringify(rest);
+  if (index.turnsFrom !== 0) throw new RangeError("encodeRolloutItemIndex needs every turn loaded (turnsFrom 0)");
+  const { checkpoints, turns, turnsFrom: _all, ...rest } = index;
+  let header = JSON.stringify({ ...rest, endianness: endianness() });
   const pad = (8 - ((Buffer.byteLength(header) + 1) % 8)) % 8;
   header += " ".repeat(pad) + "\n";
   const cp = Buffer.from(checkpoints.buffer, checkpoints.byteOffset, index.checkpointCount * 16);
@@ -123,10 +131,8 @@ export function decodeRolloutItemIndex(bytes: Buffer): RolloutItemIndex | undefi
   try {
     const nl = bytes.indexOf(0x0a);
     if (nl < 0 || (nl + 1) % 8 !== 0) return undefined;
-    const head = JSON.parse(bytes.toString("utf8", 0, nl)) as Omit<RolloutItemIndex, "checkpoints" | "turns">;
-    if (head.version !== ROLLOUT_ITEM_INDEX_VERSION || !Number.isInteger(head.end) || !Number.isInteger(head.count)) return undefined;
-    if (!Number.isInteger(head.checkpointCount) || !Number.isInteger(head.turnCount) || typeof head.fingerprint !== "string") return undefined;
-    if (typeof head.buildId !== "string") return undefined;
+    const head = parseHeader(bytes.toString("utf8", 0, nl));
+    if (!head) return undefined;
     const cpBytes = head.checkpointCount * 16;
     const tuBytes = head.turnCount * TURN_FIELDS * 8;
     if (bytes.length !== nl + 1 + cpBytes + tuBytes) return undefined;
@@ -141,10 +147,88 @@ export function decodeRolloutItemIndex(bytes: Buffer): RolloutItemIndex | undefi
       ...head,
       checkpoints: new Float64Array(buffer, at, head.checkpointCount * 2),
       turns: new Float64Array(buffer, at + cpBytes, head.turnCount * TURN_FIELDS),
+      turnsFrom: 0,
     };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Reads a sidecar written by {@link encodeRolloutItemIndex}, loading only its newest
+ * `turnWindow` turns (at least 1): a tail page of a 1 GB rollout needs a few turns, not 7 MB.
+ * Undefined for a missing or malformed file (then rebuild).
+ */
+export async function readRolloutItemIndexFile(file: string, turnWindow = Number.POSITIVE_INFINITY): Promise<RolloutItemIndex | undefined> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const head = await readHeader(handle);
+    if (!head) return undefined;
+    const cpBytes = head.header.checkpointCount * 16;
+    const total = head.header.turnCount;
+    if (size !== head.bodyAt + cpBytes + total * TURN_FIELDS * 8) return undefined;
+    const turnsFrom = Math.max(0, total - Math.max(1, turnWindow));
+    const checkpoints = new Float64Array(head.header.checkpointCount * 2);
+    const turns = new Float64Array((total - turnsFrom) * TURN_FIELDS);
+    await readFully(handle, checkpoints, head.bodyAt);
+    await readFully(handle, turns, head.bodyAt + cpBytes + turnsFrom * TURN_FIELDS * 8);
+    return { ...head.header, checkpoints, turns, turnsFrom };
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Completes an index read with a turn window: loads the turns before `index.turnsFrom` from
+ * the sidecar, which may have been rewritten since as long as it is the same build (earlier
+ * turns never change). Returns false (index unchanged) when the file no longer matches.
+ */
+export async function loadEarlierTurns(file: string, index: RolloutItemIndex): Promise<boolean> {
+  if (index.turnsFrom === 0) return true;
+  const stored = await readRolloutItemIndexFile(file);
+  if (!stored || stored.buildId !== index.buildId || stored.turnCount < index.turnsFrom) return false;
+  const turns = new Float64Array((index.turnCount) * TURN_FIELDS);
+  turns.set(stored.turns.subarray(0, index.turnsFrom * TURN_FIELDS));
+  turns.set(index.turns.subarray(0, (index.turnCount - index.turnsFrom) * TURN_FIELDS), index.turnsFrom * TURN_FIELDS);
+  index.turns = turns;
+  index.turnsFrom = 0;
+  return true;
+}
+
+type StoredHeader = Omit<RolloutItemIndex, "checkpoints" | "turns" | "turnsFrom">;
+
+async function readHeader(handle: FileHandle): Promise<{ header: StoredHeader; bodyAt: number } | undefined> {
+  const probe = Buffer.alloc(64 * 1024);
+  const { bytesRead } = await handle.read(probe, 0, probe.length, 0);
+  const nl = probe.subarray(0, bytesRead).indexOf(0x0a);
+  if (nl < 0 || (nl + 1) % 8 !== 0) return undefined;
+  const header = parseHeader(probe.toString("utf8", 0, nl));
+  return header ? { header, bodyAt: nl + 1 } : undefined;
+}
+
+function parseHeader(text: string): StoredHeader | undefined {
+  const head = JSON.parse(text) as StoredHeader & { endianness?: unknown };
+  if (head.version !== ROLLOUT_ITEM_INDEX_VERSION || !Number.isInteger(head.end) || !Number.isInteger(head.count)) return undefined;
+  if (!Number.isInteger(head.checkpointCount) || !Number.isInteger(head.turnCount) || typeof head.fingerprint !== "string") return undefined;
+  if (typeof head.buildId !== "string") return undefined;
+  // The columns are in this machine's byte order: a home copied from another kind of machine rebuilds.
+  if (head.endianness !== endianness()) return undefined;
+  delete head.endianness;
+  return head;
+}
+
+async function readFully(handle: FileHandle, into: Float64Array, position: number): Promise<void> {
+  const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+  const { bytesRead } = await handle.read(bytes, 0, bytes.length, position);
+  if (bytesRead !== bytes.length) throw new RangeError("short read");
 }
 
 /**
@@ -208,24 +292,25 @@ function noteLine(index: RolloutItemIndex, entry: RolloutLineEntry, position: nu
   // Same rules as thread-store's segmentTurns (its tests pin them); kept in step with it.
   const turnId = turnIdOf(payload);
   const ms = Date.parse(line.timestamp);
-  const open = index.turnCount > 0 && index.turns[(index.turnCount - 1) * TURN_FIELDS + 3] === TURN_STATUS.in_progress;
+  const last = (index.turnCount - 1 - index.turnsFrom) * TURN_FIELDS;
+  const open = index.turnCount > 0 && index.turns[last + 3] === TURN_STATUS.in_progress;
   const t = index.turns;
   if (start) {
     if (open) {
-      t[(index.turnCount - 1) * TURN_FIELDS + 2] = position;
-      t[(index.turnCount - 1) * TURN_FIELDS + 3] = TURN_STATUS.interrupted;
+      t[last + 2] = position;
+      t[last + 3] = TURN_STATUS.interrupted;
     }
-    index.turns = ensure(index.turns, (index.turnCount + 1) * TURN_FIELDS);
+    index.turns = ensure(index.turns, (index.turnCount + 1 - index.turnsFrom) * TURN_FIELDS);
     const hash = turnId === undefined ? Number.NaN : turnIdHash(turnId);
-    index.turns.set([position, entry.byteOffset, Number.MAX_SAFE_INTEGER, TURN_STATUS.in_progress, ms, Number.NaN, hash], index.turnCount * TURN_FIELDS);
+    index.turns.set([position, entry.byteOffset, Number.MAX_SAFE_INTEGER, TURN_STATUS.in_progress, ms, Number.NaN, hash], (index.turnCount - index.turnsFrom) * TURN_FIELDS);
     index.turnCount++;
     if (turnId !== undefined) index.openTurnId = turnId;
     else delete index.openTurnId;
     return;
   }
   if (!open) return;
-  if (turnId !== undefined && turnId !== (index.openTurnId ?? `turn-${t[(index.turnCount - 1) * TURN_FIELDS]}`)) return;
-  const at = (index.turnCount - 1) * TURN_FIELDS;
+  if (turnId !== undefined && turnId !== (index.openTurnId ?? `turn-${t[last]}`)) return;
+  const at = last;
   t[at + 2] = position + 1;
   t[at + 3] = type === "turn_aborted" ? TURN_STATUS.interrupted : TURN_STATUS.completed;
   t[at + 5] = ms;
@@ -252,6 +337,7 @@ function emptyIndex(): RolloutItemIndex {
     checkpointCount: 0,
     turns: new Float64Array(TURN_FIELDS * 64),
     turnCount: 0,
+    turnsFrom: 0,
     sawMeta: false,
     fingerprint: "",
     buildId: randomUUID(),

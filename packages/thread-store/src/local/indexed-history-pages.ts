@@ -17,6 +17,7 @@ export async function pageIndexedItems(history: IndexedHistory, query: Normalize
   const asc = query.sortDirection === "asc";
   let ranges: [number, number][] = [[0, history.total]];
   if (query.turnId !== undefined) {
+    await history.prepareTurns();
     ranges = [];
     for (const i of history.turnCandidates(query.turnId, turnIdHash(query.turnId))) {
       if ((await history.turnId(i)) !== query.turnId) continue;
@@ -39,6 +40,7 @@ export async function pageIndexedItems(history: IndexedHistory, query: Normalize
     const read = asc ? history.forward(lo, Math.min(hi, lo + need)) : history.backward(hi, Math.max(lo, hi - need));
     for await (const line of read) lines.push(line);
   }
+  if (lines.length > 0) await history.preparePosition(Math.min(lines[0]!.position, lines.at(-1)!.position));
   for (const { position, line } of lines) history.learnTurnId(position, line);
   const items: StoredThreadItem[] = [];
   for (const { position, line } of lines) {
@@ -60,6 +62,7 @@ export async function pageIndexedTurns(history: IndexedHistory, query: Normalize
   const asc = query.sortDirection === "asc";
   const first = asc ? (after === undefined ? 0 : after + 1) : (after === undefined ? history.turnCount : Math.min(after, history.turnCount)) - 1;
   const step = asc ? 1 : -1;
+  await history.prepareTurns(asc ? first : first - query.pageSize + 1);
   const items: StoredTurn[] = [];
   let i = first;
   for (; i >= 0 && i < history.turnCount && items.length < query.pageSize; i += step) {

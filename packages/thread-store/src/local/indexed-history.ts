@@ -66,10 +66,12 @@ export class IndexedHistory {
   readonly total: number;
   readonly turnCount: number;
   readonly #segments: Segment[];
+  readonly #cache: ItemIndexCache;
   readonly #ids = new Map<number, string>();
 
-  private constructor(segments: Segment[]) {
+  private constructor(segments: Segment[], cache: ItemIndexCache) {
     this.#segments = segments;
+    this.#cache = cache;
     const last = segments.at(-1)!;
     this.total = last.base + last.count;
     this.turnCount = last.turnBase + last.turnCount;
@@ -103,6 +105,7 @@ export class IndexedHistory {
       const found = await findRolloutPath(home, base.threadId, { includeArchived: true });
       if (!found) throw new MissingForkParentError(childId, base.threadId);
       const index = await cache.get(found.path);
+      await cache.complete(found.path, index);
       const count = await countBefore(found.path, index, base.endByteOffset);
       const turnCount = turnsStartingBefore(index, count);
       if (turnCount > 0 && openAtCut(index, turnCount - 1, count)) return undefined;
@@ -119,13 +122,13 @@ export class IndexedHistory {
       position += segment.count;
       turns += segment.turnCount;
     }
-    return new IndexedHistory(chain);
+    return new IndexedHistory(chain, cache);
   }
 
   /** Turn `i` (0-based over the full history). */
   turn(i: number): IndexedTurn {
     const segment = this.#segmentOfTurn(i);
-    const at = (i - segment.turnBase) * TURN_FIELDS;
+    const at = slot(segment, i - segment.turnBase);
     const t = segment.index.turns;
     const startedAt = t[at + 4]!;
     const completedAt = t[at + 5]!;
@@ -139,16 +142,33 @@ export class IndexedHistory {
     };
   }
 
+  /**
+   * Makes turns from index `fromTurn` on (default: all) available to the sync accessors; a
+   * sidecar is read with only its newest turns. Call before {@link turn}, {@link turnAt}.
+   */
+  async prepareTurns(fromTurn = 0): Promise<void> {
+    const own = this.#segments.at(-1)!;
+    if (own.turnBase + own.index.turnsFrom > fromTurn) await this.#cache.complete(own.path, own.index);
+  }
+
+  /** Like {@link prepareTurns}, for the turn holding `position` and every later one. */
+  async preparePosition(position: number): Promise<void> {
+    const own = this.#segments.at(-1)!;
+    const first = own.turnBase + own.index.turnsFrom;
+    if (own.index.turnsFrom > 0 && this.turn(first).start > position) await this.prepareTurns();
+  }
+
   /** The index of the turn holding `position`, or -1 when it is outside every turn. */
   turnAt(position: number): number {
-    let lo = 0;
+    const own = this.#segments.at(-1)!;
+    let lo = own.index.turnsFrom > 0 ? own.turnBase + own.index.turnsFrom : 0;
     let hi = this.turnCount - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (this.turn(mid).start <= position) lo = mid;
       else hi = mid - 1;
     }
-    if (this.turnCount === 0) return -1;
+    if (this.turnCount === 0 || lo > hi) return -1;
     const turn = this.turn(lo);
     return turn.start <= position && position < turn.end ? lo : -1;
   }
@@ -158,7 +178,7 @@ export class IndexedHistory {
     const cached = this.#ids.get(i);
     if (cached !== undefined) return cached;
     const segment = this.#segmentOfTurn(i);
-    const at = (i - segment.turnBase) * TURN_FIELDS;
+    const at = slot(segment, i - segment.turnBase);
     const id = (await readTurnIdAt(segment.path, segment.index.turns[at + 1]!)) ?? `turn-${segment.base + segment.index.turns[at]!}`;
     this.#ids.set(i, id);
     return id;
@@ -181,8 +201,9 @@ export class IndexedHistory {
     for (const segment of this.#segments) {
       const t = segment.index.turns;
       for (let local = 0; local < segment.turnCount; local++) {
-        const h = t[local * TURN_FIELDS + 6]!;
-        const matches = Number.isNaN(h) ? fallback !== null && segment.base + t[local * TURN_FIELDS]! === Number(fallback[1]) : h === hash;
+        const at = slot(segment, local);
+        const h = t[at + 6]!;
+        const matches = Number.isNaN(h) ? fallback !== null && segment.base + t[at]! === Number(fallback[1]) : h === hash;
         if (matches) out.push(segment.turnBase + local);
       }
     }
@@ -229,6 +250,13 @@ export class IndexedHistory {
     }
     return this.#segments[0]!;
   }
+}
+
+/** Where local turn `local` sits in its segment's turn columns. */
+function slot(segment: Segment, local: number): number {
+  const from = segment.index.turnsFrom;
+  if (local < from) throw new RangeError(`turn ${local} of ${segment.path} is not loaded (prepareTurns first)`);
+  return (local - from) * TURN_FIELDS;
 }
 
 async function* forwardIn(segment: Segment, from: number, to: number): AsyncGenerator<{ position: number; offset: number; line: RolloutLine }> {

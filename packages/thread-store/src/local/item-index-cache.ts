@@ -1,6 +1,13 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { decodeRolloutItemIndex, encodeRolloutItemIndex, updateRolloutItemIndex, type RolloutItemIndex } from "@skein/rollout";
+import {
+  TURN_FIELDS,
+  encodeRolloutItemIndex,
+  loadEarlierTurns,
+  readRolloutItemIndexFile,
+  updateRolloutItemIndex,
+  type RolloutItemIndex,
+} from "@skein/rollout";
 
 /** Where item-index sidecars live inside a home: ours, never read by Codex. */
 export const ITEM_INDEX_DIR = join(".skein", "cache", "item-index");
@@ -8,6 +15,8 @@ export const ITEM_INDEX_DIR = join(".skein", "cache", "item-index");
 const SAVE_GROWTH_BYTES = 1 << 20;
 /** Files smaller than this get no sidecar: parsing them is about as cheap as reading one. */
 const MIN_SIDECAR_BYTES = 1 << 20;
+/** Turns read from a sidecar up front; earlier ones load on demand ({@link ItemIndexCache.complete}). */
+const TURN_WINDOW = 256;
 /** Indexes kept in memory per store (the most recently used). */
 const MEMORY_ENTRIES = 16;
 
@@ -38,24 +47,37 @@ export class ItemIndexCache {
     return index;
   }
 
+  /**
+   * Loads the turns a windowed index left out (`turnsFrom` becomes 0). Falls back to a build
+   * from the file when the sidecar was replaced by another build: earlier turns are final, so
+   * any build of the same bytes has them.
+   */
+  async complete(path: string, index: RolloutItemIndex): Promise<void> {
+    if (index.turnsFrom === 0 || (await loadEarlierTurns(this.#sidecar(path), index))) return;
+    const fresh = await updateRolloutItemIndex(path);
+    const turns = new Float64Array(index.turnCount * TURN_FIELDS);
+    turns.set(fresh.turns.subarray(0, index.turnsFrom * TURN_FIELDS));
+    turns.set(index.turns.subarray(0, (index.turnCount - index.turnsFrom) * TURN_FIELDS), index.turnsFrom * TURN_FIELDS);
+    index.turns = turns;
+    index.turnsFrom = 0;
+  }
+
   /** Forgets a file's index (its thread was deleted or the file moved). */
   async forget(path: string): Promise<void> {
     this.#memory.delete(path);
     await rm(this.#sidecar(path), { force: true });
   }
 
+  /** The stored index (newest turns only), or undefined when absent or unreadable: rebuilt from the file. */
   async #load(path: string): Promise<RolloutItemIndex | undefined> {
-    try {
-      return decodeRolloutItemIndex(await readFile(this.#sidecar(path)));
-    } catch {
-      return undefined; // absent or unreadable: rebuilt from the file
-    }
+    return readRolloutItemIndexFile(this.#sidecar(path), TURN_WINDOW);
   }
 
   async #save(path: string, index: RolloutItemIndex): Promise<void> {
     const target = this.#sidecar(path);
     const tmp = `${target}.${process.pid}.tmp`;
     try {
+      await this.complete(path, index);
       await mkdir(this.#dir, { recursive: true, mode: 0o700 });
       await writeFile(tmp, encodeRolloutItemIndex(index), { mode: 0o600 });
       await rename(tmp, target);

@@ -122,6 +122,16 @@ describe("pageIndexedItems and pageIndexedTurns", () => {
     expect(await IndexedHistory.open(tmp.path, path, new ItemIndexCache(tmp.path))).toBeUndefined();
   });
 
+  it("pages exactly from a sidecar read with only its newest turns", async () => {
+    const big = JSON.stringify({ timestamp: "2026-01-02T03:05:00.000Z", type: "response_item", payload: { type: "message", text: "y".repeat(3000) } });
+    const turns = Array.from({ length: 400 }, (_, i) => [event("task_started", { turn_id: `t${i}` }), big, event("task_complete", { turn_id: `t${i}` })]);
+    const path = write(CHILD, [meta(CHILD), ...turns.flat()]);
+    await IndexedHistory.open(tmp.path, path, new ItemIndexCache(tmp.path)); // stores the sidecar
+    expect((await new ItemIndexCache(tmp.path).get(path)).turnsFrom).toBeGreaterThan(0);
+    await expectSamePages(path, 120);
+    await expectSamePages(path, 50, "t3");
+  });
+
   it("stays exact after the file grows between opens, through a stored sidecar", async () => {
     const big = JSON.stringify({ timestamp: "2026-01-02T03:05:00.000Z", type: "response_item", payload: { type: "message", text: "y".repeat(4000) } });
     const lines = [meta(CHILD), ...Array.from({ length: 300 }, (_, i) => (i % 50 === 0 ? event("task_started", { turn_id: `t${i}` }) : big))];
