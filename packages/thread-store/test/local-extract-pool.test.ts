@@ -65,3 +65,21 @@ describe("spareCoreWorkers", () => {
     expect([spareCoreWorkers(8, 0), spareCoreWorkers(8, 6), spareCoreWorkers(1, 0)]).toEqual([3, 2, 0]);
   });
 });
+
+describe("ExtractPool with a worker that exits mid-batch", () => {
+  let tmp: TempDir;
+  beforeEach(() => {
+    tmp = makeTempDir("skein-pool-exit-");
+  });
+  afterEach(() => tmp.cleanup());
+
+  it("re-runs the batch it held on the calling thread", async () => {
+    const quitter = join(tmp.path, "quitting-worker.mjs");
+    writeFileSync(quitter, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => process.exit(3));\n');
+    const jobs = Array.from({ length: 50 }, (_, i) => ({ path: join(tmp.path, `missing-${i}.jsonl`), archived: false }));
+    const pool = new ExtractPool(jobs, { defaultProvider: "openai", workers: 1, minJobsForWorkers: 1, workerUrl: pathToFileURL(quitter), callerBatch: 0 });
+    const results = await drain(pool);
+    expect(results.map((r) => r.job.path).sort()).toEqual(jobs.map((j) => j.path).sort());
+    await pool.close();
+  });
+});

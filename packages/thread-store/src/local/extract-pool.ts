@@ -21,6 +21,8 @@ export interface ExtractPoolOptions {
   minJobsForWorkers?: number;
   /** The worker entry (default {@link DEFAULT_WORKER_URL}); a missing file means in-process only. */
   workerUrl?: URL;
+  /** Jobs the calling thread takes per step while workers are alive (default 8; 0: it only waits and writes). */
+  callerBatch?: number;
 }
 
 /** One finished job. */
@@ -54,10 +56,14 @@ export class ExtractPool {
   #done: ExtractResult[] = [];
   #wake: (() => void) | undefined;
   #failure: unknown;
+  #closing = false;
+  #live = 0;
+  readonly #callerBatch: number;
 
   constructor(jobs: readonly ExtractJob[], options: ExtractPoolOptions) {
     this.#jobs = [...jobs];
     this.#defaultProvider = options.defaultProvider;
+    this.#callerBatch = options.callerBatch ?? LOCAL_BATCH;
     const url = options.workerUrl ?? DEFAULT_WORKER_URL;
     const wanted = jobs.length < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? spareCoreWorkers());
     if (wanted > 0 && url.protocol === "file:" && existsSync(fileURLToPath(url))) {
@@ -73,7 +79,9 @@ export class ExtractPool {
   #startWorker(url: URL): void {
     const worker = new Worker(url, { workerData: { defaultProvider: this.#defaultProvider } });
     let batch: ExtractJob[] = [];
+    let retired = false;
     const feed = () => {
+      if (retired) return;
       batch = this.#take(WORKER_BATCH);
       if (batch.length === 0) return;
       this.#pending += batch.length;
@@ -86,16 +94,23 @@ export class ExtractPool {
       feed();
       this.#notify();
     });
-    worker.on("error", (error) => {
-      // A crashed worker's jobs go back to the queue front; the calling thread finishes them.
+    // A worker that fails or exits with jobs in flight gives them back to the queue front; the
+    // calling thread (and any other worker) finishes them.
+    const retire = (error: unknown) => {
+      if (retired) return;
+      retired = true;
+      this.#live--;
       this.#pending -= batch.length;
       this.#jobs.splice(this.#nextJob, 0, ...batch);
       batch = [];
-      this.#failure ??= error;
+      if (!this.#closing) this.#failure ??= error;
       this.#notify();
-    });
+    };
+    worker.on("error", retire);
+    worker.on("exit", (code) => retire(new Error(`extraction worker exited with code ${code}`)));
     worker.once("online", feed);
     this.#workers.push(worker);
+    this.#live++;
   }
 
   #take(n: number): ExtractJob[] {
@@ -121,14 +136,14 @@ export class ExtractPool {
         this.#done = [];
         return out;
       }
-      const local = this.#take(LOCAL_BATCH);
+      const local = this.#take(this.#live > 0 ? this.#callerBatch : LOCAL_BATCH);
       if (local.length > 0) {
         const out = local.map((job) => ({ job, outcome: runExtractJob(job, this.#defaultProvider) }));
         // Let worker messages in before returning, so their results are not starved.
         await new Promise<void>((resolve) => setImmediate(resolve));
         return out;
       }
-      if (this.#pending === 0) return [];
+      if (this.#pending === 0 && this.#nextJob >= this.#jobs.length) return [];
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
@@ -140,6 +155,7 @@ export class ExtractPool {
 
   /** Stops every worker. Idempotent. */
   async close(): Promise<void> {
+    this.#closing = true;
     const workers = this.#workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
   }
