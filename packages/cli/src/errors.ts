@@ -1,6 +1,7 @@
 /** Codes of every error the `skein` command reports. */
 export type CliErrorCode =
   | "usage"
+  | "invalid_cursor"
   | "confirmation_required"
   | "thread_ref_not_found"
   | "home_not_found"
@@ -29,6 +30,24 @@ export class UsageError extends CliError {
   constructor(detail: string, options?: ErrorOptions) {
     super(`${detail} (see \`skein --help\`)`, options);
     this.detail = detail;
+  }
+}
+
+/**
+ * `--cursor` is not a cursor of this listing: it came from other options or another command,
+ * or was edited. A usage error (exit 2); `reason` is the store's own explanation.
+ */
+export class InvalidCursorOptionError extends CliError {
+  override readonly name = "InvalidCursorOptionError";
+  readonly code = "invalid_cursor";
+  readonly exitCode = 2;
+  readonly reason: string;
+  constructor(reason: string, options?: ErrorOptions) {
+    super(
+      `invalid cursor: --cursor does not belong to this listing (${reason}); rerun without --cursor to start from the first page, and pass a nextCursor only with the options that printed it`,
+      options,
+    );
+    this.reason = reason;
   }
 }
 
@@ -128,6 +147,7 @@ export class CopyFailedError extends CliError {
 
 const CODES = new Set<string>([
   "usage",
+  "invalid_cursor",
   "confirmation_required",
   "thread_ref_not_found",
   "home_not_found",

@@ -14,6 +14,7 @@ export {
   type CliErrorCode,
   type ExitCode,
   UsageError,
+  InvalidCursorOptionError,
   ConfirmationRequiredError,
   ThreadRefNotFoundError,
   HomeNotFoundError,

@@ -196,14 +196,14 @@ describe("skein CLI entry points", () => {
   it("exits 2 for an unknown option", usage(["list", "--format=xml"]));
   it("exits 2 for delete without --yes", usage(["delete", "01a20000-0000-7000-8000-000000000000"]));
 
-  // Known bug (reported): a tampered --cursor is a bad argument (the message even says "check
-  // the command's arguments"), but packages/cli maps the store's InvalidRequestError to exit 1.
-  it.fails("exits 2 for a tampered cursor", async () => {
+  // Was a bug: a tampered --cursor exited 1. It is a usage error now (InvalidCursorOptionError).
+  it("exits 2 for a tampered cursor", async () => {
     const first = await runSkein(["list", "--limit", "1", "--json", "--home", f.home]);
     const cursor = (JSON.parse(first.stdout) as { nextCursor: string }).nextCursor;
     const run = await runSkein(["list", "--limit", "1", "--cursor", `${cursor.slice(0, -2)}00`, "--home", f.home]);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toContain("invalid cursor");
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: invalid cursor: --cursor does not belong to this listing \(.+\); rerun without --cursor to start from the first page/);
   });
 
   it.each([["../../sentinel/secret.txt"], ["/etc/passwd"], ["not-a-uuid"], [newThreadId()]])("`skein show %s` exits 1 naming the ref", async (ref) => {

@@ -75,10 +75,9 @@ describe("a corrupted SQLite index", () => {
     }
   });
 
-  // Known bug (reported): `skein doctor` promises not to repair, but LocalThreadStore.open →
-  // StateDb.openOrRecover moves the corrupt DB aside and rebuilds it before checkHome runs, and
-  // doctor ignores `store.recovered`: it prints "no problems found" and exits 0.
-  it.fails("is reported by `skein doctor` with its fix, exit 1", async () => {
+  // Was a bug: opening the store moves a corrupt DB aside and rebuilds it before checkHome runs,
+  // and doctor ignored `store.recovered` (exit 0). Doctor now reports it as `db_recovered`.
+  it("is reported by `skein doctor` with its fix, exit 1", async () => {
     const home = join(tempDir(), "home");
     const store = await openHome(home);
     await seedThread(store, ["one"]);
@@ -88,8 +87,10 @@ describe("a corrupted SQLite index", () => {
     const run = await runSkein(["doctor", "--json", "--home", home]);
     expect(run.code, run.stderr + run.stdout).toBe(1);
     const report = JSON.parse(run.stdout) as HomeCheckReport;
-    const dbProblem = report.problems.find((p) => p.kind === "db_corrupt" || p.kind === "db_unavailable");
+    const dbProblem = report.problems.find((p) => p.kind === "db_recovered");
     expect(dbProblem, run.stdout).toBeDefined();
+    expect(existsSync(dbProblem!.path!)).toBe(true);
+    expect(dbProblem!.detail).toContain(`it was moved to ${dbProblem!.path} and rebuilt from the rollout files`);
     expect(dbProblem!.fix).not.toBe("");
   });
 });

@@ -1,4 +1,4 @@
-import type { HomeCheckReport } from "@skein/thread-store";
+import type { HomeCheckReport, HomeProblem, LocalThreadStore } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
 import { UnhealthyHomeError } from "../errors.js";
 import { withStore } from "../open-store.js";
@@ -16,13 +16,29 @@ export interface DoctorOptions {
  */
 export async function doctorCommand(ctx: CommandContext, options: DoctorOptions): Promise<void> {
   assertLocalStore(ctx.store, "doctor", "it checks rollout files, torn tails and the SQLite index, which a postgres store does not have");
-  const report = await withStore(ctx.home, (store) => store.checkHome(), { catchUp: "none" });
+  const report = await withStore(ctx.home, async (store) => withRecovery(store, await store.checkHome()), { catchUp: "none" });
   if (options.json) {
     ctx.out.line(JSON.stringify({ home: ctx.home, ...report }, null, 2));
   } else {
     printReport(ctx, report);
   }
   if (!report.ok) throw new UnhealthyHomeError(ctx.home, countProblems(report));
+}
+
+/**
+ * Opening the store moves a corrupt index aside and rebuilds it before `checkHome` can see it,
+ * so the check alone would call the home healthy. Doctor reports that recovery as a problem
+ * (the user's index was broken, and a copy of it now sits next to the new one).
+ */
+function withRecovery(store: LocalThreadStore, report: HomeCheckReport): HomeCheckReport {
+  if (!store.recovered) return report;
+  const problem: HomeProblem = {
+    kind: "db_recovered",
+    path: store.recovered.movedTo,
+    detail: `the index ${store.stateDbPath} could not be used (${store.recovered.reason}); it was moved to ${store.recovered.movedTo} and rebuilt from the rollout files`,
+    fix: `nothing to repair: the index was rebuilt from the rollout files, which are intact; keep ${store.recovered.movedTo} to inspect it or delete it (if this repeats, check the disk)`,
+  };
+  return { ...report, ok: false, problems: [problem, ...report.problems] };
 }
 
 /** Problems that make the home unhealthy (a live lock held by a running process does not). */

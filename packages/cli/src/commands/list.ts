@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import type { StoredThread } from "@skein/protocol";
-import type { ListThreadsParams, ThreadSortKey } from "@skein/thread-store";
+import type { ListThreadsParams, ThreadPage, ThreadSortKey, ThreadStore } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
+import { InvalidCursorOptionError } from "../errors.js";
 import { withThreadStore } from "../open-store.js";
 import { toThreadJson } from "../format/thread-json.js";
 import { renderThreadTable } from "../format/thread-table.js";
@@ -37,7 +38,7 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
   };
   const { items, nextCursor } = await withThreadStore(ctx, async (store) => {
     const threads: StoredThread[] = [];
-    let page = await store.listThreads(params);
+    let page = await firstPage(store, params);
     threads.push(...page.items);
     while (options.all && page.nextCursor !== undefined) {
       page = await store.listThreads({ ...params, cursor: page.nextCursor });
@@ -57,4 +58,26 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
   if (nextCursor !== undefined) {
     ctx.out.line(ctx.out.colors.dim(`more: repeat with --cursor ${nextCursor} (same options), or use --all`));
   }
+}
+
+/**
+ * The first page. A cursor the store refuses came from the user's `--cursor`, so it is a usage
+ * error; the following pages use cursors the store issued itself.
+ */
+async function firstPage(store: ThreadStore, params: ListThreadsParams): Promise<ThreadPage> {
+  try {
+    return await store.listThreads(params);
+  } catch (error) {
+    const reason = params.cursor !== undefined ? invalidCursorReason(error) : undefined;
+    if (reason !== undefined) throw new InvalidCursorOptionError(reason, { cause: error });
+    throw error;
+  }
+}
+
+/** The store's explanation when `error` refuses a cursor (`invalid thread-store request: invalid cursor: <reason>`). */
+function invalidCursorReason(error: unknown): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== "invalid_request" || typeof message !== "string") return undefined;
+  const match = /invalid cursor: (.*)$/s.exec(message);
+  return match ? match[1] : undefined;
 }

@@ -1,4 +1,5 @@
-import { readFileSync, truncateSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
 import { threadsOnDisk } from "../helpers/codex-home.js";
@@ -61,5 +62,50 @@ describe.skipIf(fixturesSkipReason())("skein doctor", () => {
     const report = JSON.parse(result.stdout) as DoctorJson;
     expect(result.code).toBe(1);
     expect(report.problems.some((p) => p.kind === "unindexed_file")).toBe(true);
+  });
+
+  it("reports an index it found corrupt and rebuilt as db_recovered, naming where the old file went; exit 1", async () => {
+    const home = homes.codex("codexhome2");
+    await runCli(["reindex", "--home", home]);
+    const db = join(home, "skein_state_1.sqlite");
+    writeFileSync(db, Buffer.concat([readFileSync(db).subarray(0, 100), Buffer.alloc(4096, 0x5a)]));
+    const result = await runCli(["doctor", "--json", "--home", home]);
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout) as DoctorJson;
+    expect(report.ok).toBe(false);
+    const recovered = report.problems.find((p) => p.kind === "db_recovered")!;
+    expect(recovered.path).toMatch(/skein_state_1\.sqlite\.corrupt-/);
+    expect(existsSync(recovered.path!)).toBe(true);
+    expect(recovered.detail).toBe(
+      `the index ${db} could not be used (SQLITE_CORRUPT: database disk image is malformed); it was moved to ${recovered.path} and rebuilt from the rollout files`,
+    );
+    expect(recovered.fix).toBe(
+      `nothing to repair: the index was rebuilt from the rollout files, which are intact; keep ${recovered.path} to inspect it or delete it (if this repeats, check the disk)`,
+    );
+  });
+
+  it("finds the rebuilt index healthy on the next run", async () => {
+    const home = homes.codex("codexhome2");
+    await runCli(["reindex", "--home", home]);
+    const db = join(home, "skein_state_1.sqlite");
+    writeFileSync(db, Buffer.concat([readFileSync(db).subarray(0, 100), Buffer.alloc(4096, 0x5a)]));
+    expect((await runCli(["doctor", "--home", home])).code).toBe(1);
+    const again = await runCli(["doctor", "--home", home]);
+    expect(again.code, again.stdout).toBe(0);
+  });
+
+  it("reports a store running on files only as db_unavailable with the reason; exit 1", async () => {
+    const home = homes.codex("codexhome2");
+    const db = join(home, "skein_state_1.sqlite");
+    mkdirSync(db);
+    const result = await runCli(["doctor", "--json", "--home", home]);
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout) as DoctorJson;
+    expect(report.problems.find((p) => p.kind === "db_unavailable")).toEqual({
+      kind: "db_unavailable",
+      path: db,
+      detail: `EISDIR: illegal operation on a directory, open '${db}'`,
+      fix: "the store works from files; fix SQLite, then run `skein reindex`",
+    });
   });
 });

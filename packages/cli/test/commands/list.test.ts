@@ -91,6 +91,25 @@ describe.skipIf(fixturesSkipReason())("skein list", () => {
     expect([...first.items, ...rest.items].map((t) => t.id)).toEqual(all.items.map((t) => t.id));
   });
 
+  it("exits 2 for an edited --cursor, saying it does not belong to this listing", async () => {
+    const home = homes.codex("codexhome2");
+    const first = await runCliJson<ListJson>(["list", "--json", "--limit", "1", "--home", home]);
+    const result = await runCli(["list", "--limit", "1", "--cursor", `${first.nextCursor!.slice(0, -2)}00`, "--home", home]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      "error: invalid cursor: --cursor does not belong to this listing (undecodable); rerun without --cursor to start from the first page, and pass a nextCursor only with the options that printed it\n",
+    );
+  });
+
+  it("exits 2 for a --cursor printed with other options", async () => {
+    const home = homes.codex("codexhome2");
+    const first = await runCliJson<ListJson>(["list", "--json", "--limit", "1", "--home", home]);
+    const result = await runCli(["list", "--archived", "--limit", "1", "--cursor", first.nextCursor!, "--home", home]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("invalid cursor: --cursor does not belong to this listing (it belongs to a different query); rerun without --cursor");
+  });
+
   it("prints a table with id, name or preview, cwd and age", async () => {
     const ids = codexFixtureIds(2);
     const result = await runCli(["list", "--home", homes.codex("codexhome2")]);

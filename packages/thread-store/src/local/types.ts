@@ -92,6 +92,10 @@ export type HomeProblemKind =
   | "live_lock"
   | "db_corrupt"
   | "db_unavailable"
+  /** The index was unusable when the store opened: moved aside and rebuilt (reported by `skein doctor`). */
+  | "db_recovered"
+  /** A 0-byte rollout (a kill before its first write): the thread was never materialized. */
+  | "empty_rollout"
   | "session_index_unreadable_lines";
 
 /** One finding of {@link LocalThreadStore.checkHome}, with the action that repairs it. */
