@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import { endianness } from "node:os";
-import type { SessionMeta } from "@skein/protocol";
-import { iterateRolloutLineBatches, openForRead, type RolloutLineEntry } from "./rollout-reader.js";
+import type { RolloutLine, SessionMeta } from "@skein/protocol";
+import { iterateRolloutLineBatches, openForRead, parseRolloutLine, scanRolloutLineTexts } from "./rollout-reader.js";
 
 // A per-file map from item positions to byte offsets, so a page anywhere in a huge rollout is
 // read from a known offset instead of parsing the file from byte 0. "Item" means what the reader
@@ -88,22 +88,21 @@ export async function updateRolloutItemIndex(path: string, previous?: RolloutIte
     : emptyIndex();
   let lastCheckpointOffset = index.checkpointCount > 0 ? index.checkpoints[index.checkpointCount * 2 - 1]! : -Infinity;
   let end = index.end;
-  for await (const batch of iterateRolloutLineBatches(path, { start: index.end, end: size, chunkSize: BUILD_CHUNK })) {
-    for (const entry of batch) {
-      if (!entry.terminated) break;
-      end = entry.byteOffset + entry.byteLength;
-      if (!entry.line) continue;
-      const position = index.count++;
-      if (position % CHECKPOINT_ITEMS === 0 || entry.byteOffset - lastCheckpointOffset >= CHECKPOINT_BYTES) {
-        index.checkpoints = ensure(index.checkpoints, index.checkpointCount * 2 + 2);
-        index.checkpoints[index.checkpointCount * 2] = position;
-        index.checkpoints[index.checkpointCount * 2 + 1] = entry.byteOffset;
-        index.checkpointCount++;
-        lastCheckpointOffset = entry.byteOffset;
-      }
-      noteLine(index, entry, position);
+  await scanRolloutLineTexts(path, { start: index.end, end: size, chunkSize: BUILD_CHUNK }, (raw, byteOffset, byteLength, terminated) => {
+    if (!terminated) return; // a fragment that may still be being written: never indexed
+    end = byteOffset + byteLength;
+    const parsed = parseRolloutLine(raw);
+    if (!("line" in parsed)) return;
+    const position = index.count++;
+    if (position % CHECKPOINT_ITEMS === 0 || byteOffset - lastCheckpointOffset >= CHECKPOINT_BYTES) {
+      index.checkpoints = ensure(index.checkpoints, index.checkpointCount * 2 + 2);
+      index.checkpoints[index.checkpointCount * 2] = position;
+      index.checkpoints[index.checkpointCount * 2 + 1] = byteOffset;
+      index.checkpointCount++;
+      lastCheckpointOffset = byteOffset;
     }
-  }
+    noteLine(index, parsed.line, byteOffset, position);
+  });
   // Trailing blank lines stay outside `end`: the next update skips them again, cheaply.
   index.end = end;
   if (base && index.end === base.end) return base;
@@ -272,8 +271,7 @@ function searchCheckpoints(index: RolloutItemIndex, fits: (value: number) => boo
 
 type TurnPayload = { type?: unknown; turn_id?: unknown; turn_attribution?: { turn_id?: unknown } };
 
-function noteLine(index: RolloutItemIndex, entry: RolloutLineEntry, position: number): void {
-  const line = entry.line!;
+function noteLine(index: RolloutItemIndex, line: RolloutLine, byteOffset: number, position: number): void {
   if (line.type === "session_meta") {
     if (index.sawMeta) return;
     index.sawMeta = true;
@@ -302,7 +300,7 @@ function noteLine(index: RolloutItemIndex, entry: RolloutLineEntry, position: nu
     }
     index.turns = ensure(index.turns, (index.turnCount + 1 - index.turnsFrom) * TURN_FIELDS);
     const hash = turnId === undefined ? Number.NaN : turnIdHash(turnId);
-    index.turns.set([position, entry.byteOffset, Number.MAX_SAFE_INTEGER, TURN_STATUS.in_progress, ms, Number.NaN, hash], (index.turnCount - index.turnsFrom) * TURN_FIELDS);
+    index.turns.set([position, byteOffset, Number.MAX_SAFE_INTEGER, TURN_STATUS.in_progress, ms, Number.NaN, hash], (index.turnCount - index.turnsFrom) * TURN_FIELDS);
     index.turnCount++;
     if (turnId !== undefined) index.openTurnId = turnId;
     else delete index.openTurnId;

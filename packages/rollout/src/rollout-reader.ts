@@ -223,13 +223,14 @@ async function scanLineTexts(
   start: number,
   end: number,
   onLine: (raw: string, byteOffset: number, byteLength: number, terminated: boolean, lineNumber: number) => void,
+  chunkSize = BATCH_CHUNK,
 ): Promise<void> {
   let pos = start;
   let lineStart = start;
   let lineNumber = 0;
   let carry: Buffer[] = [];
   while (pos < end) {
-    const buffer = Buffer.allocUnsafe(Math.min(BATCH_CHUNK, end - pos));
+    const buffer = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
@@ -264,6 +265,27 @@ async function scanLineTexts(
   if (carry.length > 0) {
     const bytes = Buffer.concat(carry);
     onLine(bytes.toString("utf8"), lineStart, bytes.length, false, ++lineNumber);
+  }
+}
+
+/**
+ * Calls `onLine` with the text and byte range of every non-blank line of `[start, end)`, in
+ * order, without building entries (internal to this package: the index builder's hot loop).
+ * @throws RolloutNotFoundError when the file does not exist.
+ */
+export async function scanRolloutLineTexts(
+  path: string,
+  range: { start: number; end: number; chunkSize?: number },
+  onLine: (raw: string, byteOffset: number, byteLength: number, terminated: boolean) => void,
+): Promise<void> {
+  const handle = await openForRead(path);
+  try {
+    const visit = (raw: string, byteOffset: number, byteLength: number, terminated: boolean): void => {
+      if (!isBlankText(raw)) onLine(raw, byteOffset, byteLength, terminated);
+    };
+    await scanLineTexts(handle, range.start, range.end, visit, range.chunkSize);
+  } finally {
+    await handle.close();
   }
 }
 
