@@ -1,4 +1,4 @@
-import { findRolloutPath, iterateRolloutLines, type RolloutLineEntry } from "@skein/rollout";
+import { findRolloutPath, iterateRolloutLineBatches, type RolloutLineEntry } from "@skein/rollout";
 import type { RolloutLine, SessionMeta } from "@skein/protocol";
 import { InternalError } from "../errors.js";
 import { internal } from "./live-writers.js";
@@ -21,10 +21,12 @@ export async function readRawHistory(home: string, path: string, end?: number, d
   const own: RawHistoryLine[] = [];
   let meta: SessionMeta | undefined;
   try {
-    for await (const entry of iterateRolloutLines(path, end === undefined ? {} : { end })) {
-      if (!isParsed(entry)) continue;
-      if (meta === undefined && entry.line.type === "session_meta") meta = entry.line.payload as SessionMeta;
-      own.push({ raw: entry.raw, line: entry.line });
+    for await (const batch of iterateRolloutLineBatches(path, end === undefined ? {} : { end })) {
+      for (const entry of batch) {
+        if (!isParsed(entry)) continue;
+        if (meta === undefined && entry.line.type === "session_meta") meta = entry.line.payload as SessionMeta;
+        own.push({ raw: entry.raw, line: entry.line });
+      }
     }
   } catch (error) {
     throw internal(`failed to read rollout ${path}`, error);
