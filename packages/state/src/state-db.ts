@@ -77,7 +77,9 @@ export class StateDb {
   }
 
   /**
-   * Like {@link open}, but also runs `PRAGMA quick_check`, and when the file is not a
+   * Like {@link open}, but also runs `PRAGMA quick_check` (skipped when the file, by inode, size,
+   * mtime and ctime, is exactly as the last clean close left it, with no write-ahead log
+   * pending: `<file>-clean` records that), and when the file is not a
    * database, fails the check, or fails to migrate because it is damaged, moves it (with its
    * `-wal`/`-shm`) aside to `<name>.corrupt-<timestamp>` — never deleting it — and opens a
    * fresh database. Other failures (busy, permissions, checksum mismatch) still throw.

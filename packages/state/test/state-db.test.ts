@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StateDb, StateDbClosedError, StateDbCorruptError } from "../src/index.js";
@@ -128,6 +128,29 @@ describe("StateDb.openOrRecover", () => {
     db.upsertThread(threadRow());
     expect(db.countThreads()).toBe(1);
     db.close();
+  });
+
+  it("leaves a clean-close marker that matches the file as it was closed", () => {
+    const path = temp.dbPath();
+    const db = StateDb.open({ path });
+    db.upsertThread(threadRow());
+    db.close();
+    const st = statSync(path, { bigint: true });
+    expect(readFileSync(`${path}-clean`, "utf8")).toBe(`${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`);
+  });
+
+  it("still finds damage after a clean close when the mtime was put back (the ctime moved)", () => {
+    const path = temp.dbPath();
+    const db = StateDb.open({ path });
+    for (let i = 0; i < 200; i++) db.upsertThread(threadRow());
+    db.close();
+    const before = statSync(path);
+    const pageSize = new Database(path).pragma("page_size", { simple: true }) as number;
+    for (let page = 1; page < before.size / pageSize; page++) overwrite(path, page * pageSize + 8, Buffer.alloc(64, 0xa5));
+    utimesSync(path, before.atime, before.mtime);
+    const { db: reopened, recovered } = StateDb.openOrRecover({ path, now: () => NOW });
+    expect(recovered?.reason).toMatch(/^(quick_check|SQLITE_CORRUPT)/);
+    reopened.close();
   });
 
   it("moves a file with damaged b-tree pages aside", () => {

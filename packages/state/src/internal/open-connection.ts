@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { StateDbCorruptError } from "../errors.js";
 import { loadMigrations, type Migration } from "../migrations/load-migrations.js";
 import { migrate } from "../migrations/migrate.js";
+import { markCleanClose } from "./clean-close.js";
 import type { Connection } from "./connection.js";
 import { isCorruptionError } from "./corruption.js";
 import { MonotonicClock } from "./monotonic-clock.js";
@@ -57,6 +58,7 @@ export function releaseConnection(conn: Connection): void {
   if (conn.refs > 0) return;
   if (registry.get(conn.path) === conn) registry.delete(conn.path);
   conn.db.close();
+  if (conn.path !== ":memory:") markCleanClose(conn.path);
 }
 
 function openConnection(path: string, options: ConnectionOptions, now: () => number): Connection {

@@ -1,6 +1,8 @@
 import { existsSync, renameSync } from "node:fs";
+import { resolve } from "node:path";
 import { StateDbCorruptError } from "../errors.js";
 import type { Connection } from "./connection.js";
+import { unchangedSinceCleanClose } from "./clean-close.js";
 import { isCorruptionError } from "./corruption.js";
 import { acquireConnection, describe, releaseConnection, type ConnectionOptions } from "./open-connection.js";
 
@@ -13,7 +15,8 @@ export interface RecoveredDb {
 }
 
 /**
- * Opens the database, verifying it with `PRAGMA quick_check`; an unusable file is moved aside
+ * Opens the database, verifying it with `PRAGMA quick_check` (skipped when the file is exactly
+ * as a clean close left it, see clean-close.ts); an unusable file is moved aside
  * (never deleted) and a fresh one opened. A file that is already open elsewhere in this
  * process is never moved: that throws StateDbCorruptError instead.
  */
@@ -24,9 +27,11 @@ export function recoverAndOpen(
   let reason: string;
   let path = options.path;
   try {
+    // Decided before opening: opening creates an empty `-wal`, and must not count as a change.
+    const unchanged = options.path !== ":memory:" && unchangedSinceCleanClose(resolve(options.path));
     const conn = acquireConnection(options, now);
     path = conn.path;
-    const problem = quickCheck(conn);
+    const problem = unchanged && conn.path === resolve(options.path) ? undefined : quickCheck(conn);
     if (problem === undefined) return { conn };
     if (conn.refs > 1) {
       releaseConnection(conn);
