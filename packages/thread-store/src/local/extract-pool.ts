@@ -21,7 +21,12 @@ export interface ExtractPoolOptions {
   minJobsForWorkers?: number;
   /** The worker entry (default {@link DEFAULT_WORKER_URL}); a missing file means in-process only. */
   workerUrl?: URL;
-  /** Jobs the calling thread takes per step while workers are alive (default 8; 0: it only waits and writes). */
+  /**
+   * Jobs the calling thread takes per step, when no results wait, once a worker is running
+   * (default 8; 0: it only writes what workers return). Measured on 2 cores: extracting only
+   * on the worker leaves the calling thread waiting ~0.7 s of a 1.3 s build; filling its idle
+   * time with small batches balances the two.
+   */
   callerBatch?: number;
 }
 
@@ -58,6 +63,7 @@ export class ExtractPool {
   #failure: unknown;
   #closing = false;
   #live = 0;
+  #online = 0;
   readonly #callerBatch: number;
 
   constructor(jobs: readonly ExtractJob[], options: ExtractPoolOptions) {
@@ -80,6 +86,7 @@ export class ExtractPool {
     const worker = new Worker(url, { workerData: { defaultProvider: this.#defaultProvider } });
     let batch: ExtractJob[] = [];
     let retired = false;
+    let online = false;
     const feed = () => {
       if (retired) return;
       batch = this.#take(WORKER_BATCH);
@@ -100,6 +107,7 @@ export class ExtractPool {
       if (retired) return;
       retired = true;
       this.#live--;
+      if (online) this.#online--;
       this.#pending -= batch.length;
       this.#jobs.splice(this.#nextJob, 0, ...batch);
       batch = [];
@@ -108,7 +116,11 @@ export class ExtractPool {
     };
     worker.on("error", retire);
     worker.on("exit", (code) => retire(new Error(`extraction worker exited with code ${code}`)));
-    worker.once("online", feed);
+    worker.once("online", () => {
+      this.#online++;
+      online = true;
+      feed();
+    });
     this.#workers.push(worker);
     this.#live++;
   }
@@ -136,7 +148,7 @@ export class ExtractPool {
         this.#done = [];
         return out;
       }
-      const local = this.#take(this.#live > 0 ? this.#callerBatch : LOCAL_BATCH);
+      const local = this.#take(this.#online > 0 && this.#live > 0 ? this.#callerBatch : LOCAL_BATCH);
       if (local.length > 0) {
         const out = local.map((job) => ({ job, outcome: runExtractJob(job, this.#defaultProvider) }));
         // Let worker messages in before returning, so their results are not starved.
