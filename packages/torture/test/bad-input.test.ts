@@ -93,15 +93,14 @@ describe("LocalThreadStore entry points", () => {
     }
   });
 
-  // Known bug (reported): LocalThreadStore.resumeThread → resolveRolloutPathParam
-  // (thread-store/src/local/home-paths.ts) checks containment only for symlinks, so an absolute
-  // path (absolute, or relative with ../) to a regular file outside the home is accepted and a
-  // live writer opens on it; the next append writes into that foreign file.
-  // readThreadByRolloutPath refuses the same paths.
-  it.fails("resumeThread refuses rollout paths outside the home", async () => {
+  // Was a bug: resolveRolloutPathParam checked containment only for symlinks, so a regular file
+  // outside the home (absolute, or relative with ../) got a live writer and then appends. Now
+  // every rollout path's real path must lie inside the home's sessions folders.
+  it("resumeThread refuses rollout paths outside the home", async () => {
     for (const [what, rolloutPath] of outsidePaths()) {
       const error = await rejection(() => f.store.resumeThread({ threadId: PARKED_ID, rolloutPath, metadata: { cwd: f.home, modelProvider: "openai" } }));
       expect(error.code, what).toBe("invalid_request");
+      expect(error.message, what).toBe(`invalid thread-store request: rollout path ${rolloutPath} resolves outside the sessions folders of ${f.home}; refused`);
     }
   });
 

@@ -29,11 +29,11 @@ describe("runCrashCampaign", () => {
 describe("what a kill can leave behind", () => {
   const params = (home: string, threadId: ReturnType<typeof newThreadId>) => ({ threadId, source: "cli" as const, metadata: { cwd: home, modelProvider: "openai" } });
 
-  // Known bug (reported): RolloutRecorder opens the rollout with O_CREAT and writes session_meta
-  // in a second syscall; a kill in between leaves a 0-byte file. LocalThreadStore.resumeThread then
-  // fails with "failed to load history … empty session file" and createThread with "already
-  // exists", so the thread id is dead for good. The crash campaign hit it about once per 600 kills.
-  it.fails("a 0-byte rollout from a kill during create does not block the thread id", async () => {
+  // Was a bug: RolloutRecorder opens the rollout with O_CREAT and writes session_meta in a second
+  // syscall; a kill in between leaves a 0-byte file, and the thread id was dead for good (resume:
+  // "empty session file", create: "already exists"). The store now reads a 0-byte rollout as a
+  // thread never written, and createThread writes into that file.
+  it("a 0-byte rollout from a kill during create does not block the thread id", async () => {
     const home = join(tempDir(), "home");
     const threadId = newThreadId();
     const path = activeRolloutPath(home, threadId, Date.now());
@@ -41,10 +41,16 @@ describe("what a kill can leave behind", () => {
     writeFileSync(path, "", { mode: 0o600 });
     const store = await LocalThreadStore.open({ home });
     try {
-      const live = await LiveThread.resume(store, params(home, threadId)).catch(() => LiveThread.create(store, params(home, threadId)));
+      await expect(store.readThread({ threadId })).rejects.toMatchObject({ code: "thread_not_found" });
+      await expect(LiveThread.resume(store, params(home, threadId))).rejects.toMatchObject({ code: "thread_not_found" });
+      expect((await store.listThreads({})).items.map((t) => t.threadId)).not.toContain(threadId);
+      const live = await LiveThread.create(store, params(home, threadId));
       await live.appendItems([crashItem(1)]);
       await live.shutdown();
-      const read = await readRollout((await store.readThread({ threadId })).rolloutPath!);
+      const thread = await store.readThread({ threadId });
+      expect(thread.rolloutPath).toBe(path);
+      const read = await readRollout(path);
+      expect(read.lines[0]?.type).toBe("session_meta");
       expect(read.lines.map(crashSeqOf).filter((s) => s !== undefined)).toEqual([1]);
     } finally {
       await store.close();

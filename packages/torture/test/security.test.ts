@@ -101,15 +101,17 @@ describe("symlinked rollouts", () => {
     }
   });
 
-  // Known bug (reported, security): only scanRolloutFiles refuses such links. readThread and
-  // listThreads resolve the link through findRolloutPath / the index and answer with the outside
-  // file's history; LocalThreadStore.resumeThread → RolloutRecorder.resume opens it with O_APPEND
-  // (following the link), so appendItems writes into a file outside the home.
-  it.fails("are refused by reads, listings, resumes and appends; the target stays untouched", async () => {
+  // Was a bug (security): only scanRolloutFiles refused such links; readThread and listThreads
+  // answered with the outside file, and resume + append wrote into it. Every rollout path the
+  // local store reads or writes now goes through RolloutPathGuard.
+  it("are refused by reads, listings, resumes and appends; the target stays untouched", async () => {
     const s = await linkedOutside();
     const store = await LocalThreadStore.open({ home: s.home, catchUp: "full" });
     try {
-      await expect(store.readThread({ threadId: s.threadId })).rejects.toMatchObject({ code: expect.stringMatching(/invalid_request|thread_not_found/) });
+      await expect(store.readThread({ threadId: s.threadId })).rejects.toMatchObject({
+        code: "invalid_request",
+        message: `invalid thread-store request: rollout path ${s.link} resolves outside the sessions folders of ${s.home}; refused`,
+      });
       expect((await store.listThreads({})).items.map((t) => t.threadId)).not.toContain(s.threadId);
       const resumed = await store.resumeThread({ threadId: s.threadId, metadata: { cwd: s.home, modelProvider: "openai" } }).then(
         () => true,

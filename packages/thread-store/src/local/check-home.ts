@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readRollout, readSessionIndex, scanRolloutFiles } from "@skein/rollout";
 import type { StateDb, ThreadRow } from "@skein/state";
 import type { HomeCheckReport, HomeProblem } from "./types.js";
+import { RolloutPathGuard } from "./home-paths.js";
 import { UNREADABLE_LOCK_STALE_MS, describeHolder, inspectWriterLock, listWriterLocks } from "./writer-lock.js";
 
 /** What {@link checkHome} needs from the store. */
@@ -15,6 +16,7 @@ export interface CheckHomeContext {
 }
 
 const REINDEX = "skein reindex";
+const SYMLINK_FIX = "remove the symlink or point it inside the home";
 const BYTE_POSITIONS_SHOWN = 10;
 
 /**
@@ -26,9 +28,26 @@ export async function checkHome(ctx: CheckHomeContext): Promise<HomeCheckReport>
   const problems: HomeProblem[] = [];
   const files = await scanRolloutFiles(ctx.home, {
     onRefused: (error) =>
-      problems.push({ kind: "unreadable_file", detail: error.message, fix: "remove the symlink or point it inside the home" }),
+      problems.push({ kind: "unreadable_file", detail: error.message, fix: SYMLINK_FIX }),
   });
+  const guard = new RolloutPathGuard(ctx.home);
+  const refused = new Set<string>();
   for (const file of files) {
+    const state = guard.inspect(file.path);
+    if (state.kind === "outside") {
+      // Inside the home but outside its rollout folders (the scan only refuses links leaving the home).
+      refused.add(file.path);
+      problems.push({ kind: "unreadable_file", threadId: file.threadId, path: file.path, detail: `path ${file.path} resolves to ${state.realPath}, outside the sessions folders`, fix: SYMLINK_FIX });
+      continue;
+    }
+    if (file.size === 0) {
+      problems.push({
+        kind: "empty_rollout", threadId: file.threadId, path: file.path,
+        detail: "0-byte rollout: the thread's file was created but never written (a process killed in between); reads treat the thread as absent",
+        fix: "none needed: creating the thread with this id writes into the file; or delete the empty file",
+      });
+      continue;
+    }
     try {
       const read = await readRollout(file.path, { maxBadLines: BYTE_POSITIONS_SHOWN });
       if (read.tornTail) {
@@ -83,7 +102,7 @@ export async function checkHome(ctx: CheckHomeContext): Promise<HomeCheckReport>
         }
       }
       for (const file of files) {
-        if (!byId.has(file.threadId)) {
+        if (!byId.has(file.threadId) && file.size > 0 && !refused.has(file.path)) {
           problems.push({ kind: "unindexed_file", threadId: file.threadId, path: file.path, detail: "rollout file is not in the index", fix: REINDEX });
         }
       }

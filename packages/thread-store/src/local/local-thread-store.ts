@@ -68,7 +68,8 @@ import type {
 import { checkHome } from "./check-home.js";
 import { importedRow, planImport, writeNewRollout } from "./import-thread.js";
 import { readRawHistory } from "./raw-history.js";
-import { assertInsideHome, resolveRolloutPathParam } from "./home-paths.js";
+import { RolloutPathGuard, assertInsideHome, findUsableRollout, outsideHomeDetail, resolveRolloutPathParam, type UsableRollout } from "./home-paths.js";
+import { adoptEmptyRollout } from "./empty-rollout.js";
 import { catchUp, reindexHome, recordFile } from "./index-sync.js";
 import { LiveWriters, internal, type LiveWriter } from "./live-writers.js";
 import { PatchSidecar } from "./patch-sidecar.js";
@@ -230,12 +231,14 @@ export class LocalThreadStore implements ThreadStore {
     try {
       if (await this.#existsDurably(threadId)) throw new ConflictError(`thread ${threadId} already exists`);
       const { id: _id, timestamp: _ts, ...sessionMeta } = createSessionMetaItem(params, cwd, now).payload as SessionMeta;
+      // A 0-byte rollout left by a kill is written into, not left to shadow a second file.
+      const adoptedAtMs = await adoptEmptyRollout(this.home, threadId);
       let recorder: RolloutRecorder;
       try {
         recorder = RolloutRecorder.create({
           home: this.home,
           threadId,
-          createdAtMs: now,
+          createdAtMs: adoptedAtMs ?? now,
           sessionMeta,
           fsync: this.#fsync,
           now: this.#now,
@@ -259,7 +262,7 @@ export class LocalThreadStore implements ThreadStore {
     try {
       let path: string;
       if (params.rolloutPath !== undefined) {
-        path = await resolveRolloutPathParam(this.home, params.rolloutPath);
+        path = await resolveRolloutPathParam(this.home, params.rolloutPath, threadId);
       } else {
         const found = await this.#locate(threadId, params.includeArchived ?? false);
         if (!found) throw new ThreadNotFoundError(threadId);
@@ -357,10 +360,11 @@ export class LocalThreadStore implements ThreadStore {
 
   // ---- resolution ---------------------------------------------------------------------------
 
+  /** True when the thread has a rollout with content (a 0-byte file is a thread never written). */
   async #existsDurably(threadId: ThreadId): Promise<boolean> {
     const row = this.#db?.getThread(threadId);
-    if (row && existsSync(row.rolloutPath)) return true;
-    return (await findRolloutPath(this.home, threadId, { includeArchived: true })) !== undefined;
+    if (row && new RolloutPathGuard(this.home).usable(row.rolloutPath)) return true;
+    return (await findUsableRollout(this.home, threadId)) !== undefined;
   }
 
   /**
@@ -370,25 +374,28 @@ export class LocalThreadStore implements ThreadStore {
    */
   async #locate(threadId: ThreadId, includeArchived: boolean): Promise<Located | undefined> {
     const found = await this.#locateAny(threadId);
+    if (found && "refused" in found) throw new InvalidRequestError(outsideHomeDetail(found.refused, this.home));
     if (found?.archived && !includeArchived) throw new InvalidRequestError(archivedThreadDetail(threadId));
     return found;
   }
 
-  async #locateAny(threadId: ThreadId): Promise<Located | undefined> {
+  async #locateAny(threadId: ThreadId): Promise<Located | Extract<UsableRollout, { refused: string }> | undefined> {
     const writer = this.#writers.get(threadId);
     if (writer?.recorder.materialized && existsSync(writer.recorder.path)) {
       return { path: writer.recorder.path, archived: isArchivedPath(this.home, writer.recorder.path) };
     }
     const row = this.#db?.getThread(threadId);
-    if (row && parseRolloutFileName(row.rolloutPath)?.threadId === threadId.toLowerCase() && existsSync(row.rolloutPath)) {
+    if (row && parseRolloutFileName(row.rolloutPath)?.threadId === threadId.toLowerCase() && new RolloutPathGuard(this.home).usable(row.rolloutPath)) {
       return { path: row.rolloutPath, archived: isArchivedPath(this.home, row.rolloutPath) };
     }
-    const hit = await findRolloutPath(this.home, threadId, { includeArchived: true });
+    // Files that are empty (never written) or lead outside the home count as no file.
+    const hit = await findUsableRollout(this.home, threadId);
+    const found = hit && !("refused" in hit) ? hit : undefined;
     if (this.#db) {
-      if (hit) await this.#indexFile(threadId, hit.path, hit.archived);
+      if (found) await this.#indexFile(threadId, found.path, found.archived);
       else if (row) this.#db.deleteThread(threadId); // the file vanished: drop the stale row
     }
-    return hit ? { path: hit.path, archived: hit.archived } : undefined;
+    return hit;
   }
 
   /** Extracts a file into the index (insert or refresh), keeping an existing row's name. */
@@ -527,7 +534,8 @@ export class LocalThreadStore implements ThreadStore {
     if (!this.#db) return pageThreads(await this.#allFileThreads(query.archived), query);
     for (let attempt = 0; ; attempt++) {
       const page = this.#dbList(query);
-      const vanished = page.items.filter((row) => !existsSync(row.rolloutPath));
+      const guard = new RolloutPathGuard(this.home);
+      const vanished = page.items.filter((row) => !guard.usable(row.rolloutPath));
       if (vanished.length === 0 || attempt >= 3) {
         const items = page.items.filter((row) => !vanished.includes(row)).map(storedThreadFromRow);
         return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
@@ -562,6 +570,7 @@ export class LocalThreadStore implements ThreadStore {
     const names = await readSessionNames(this.home);
     const out = [];
     for (const file of await scanRolloutFiles(this.home, { archived })) {
+      if (file.size === 0) continue; // a thread never written: not a thread yet
       try {
         out.push(storedThreadFromRow(await this.#fileRow(file.threadId, { path: file.path, archived }, names)));
       } catch {
@@ -580,11 +589,12 @@ export class LocalThreadStore implements ThreadStore {
         pageSize: query.pageSize, cursor: query.cursor, sortKey: "recency", sortDirection: "desc", sources: query.sources,
         modelProviders: undefined, cwdFilters: undefined, archived: query.archived, searchTerm: query.searchTerm, parentThreadId: undefined,
       });
+      const guard = new RolloutPathGuard(this.home);
       const items = page.items.flatMap((row) => {
         const snippet = [row.name, row.title, row.preview, row.firstUserMessage]
           .map((t) => (t ? searchSnippet(t, query.searchTerm) : undefined))
           .find((x) => x !== undefined);
-        return snippet !== undefined && existsSync(row.rolloutPath) ? [{ thread: storedThreadFromRow(row), snippet }] : [];
+        return snippet !== undefined && guard.usable(row.rolloutPath) ? [{ thread: storedThreadFromRow(row), snippet }] : [];
       });
       return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
     }
@@ -602,8 +612,9 @@ export class LocalThreadStore implements ThreadStore {
         if (error instanceof InvalidCursorError) throw new InvalidRequestError(error.message, { cause: error });
         throw internal("failed to search threads", error);
       }
+      const guard = new RolloutPathGuard(this.home);
       const items: ThreadSearchHit[] = page.items
-        .filter((hit) => existsSync(hit.row.rolloutPath) && containsTerm(hit.row, query.searchTerm))
+        .filter((hit) => guard.usable(hit.row.rolloutPath) && containsTerm(hit.row, query.searchTerm))
         .map((hit) => ({ thread: storedThreadFromRow(hit.row), snippet: hit.snippet }));
       return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
     }
