@@ -5,12 +5,12 @@ import type { SessionMeta, StoredThread, ThreadId } from "@skein/protocol";
 import type { ThreadRowInput } from "@skein/state";
 import {
   ARCHIVED_SESSIONS_SUBDIR,
-  findRolloutPath,
   parseRolloutFileName,
   rolloutFileName,
   unarchivedPathFor,
 } from "@skein/rollout";
 import { ConflictError, InvalidRequestError } from "../errors.js";
+import { findUsableRollout } from "./home-paths.js";
 import { internal } from "./live-writers.js";
 import { readRawHistory } from "./raw-history.js";
 import { dropUndefined } from "./thread-row-mapping.js";
@@ -56,8 +56,8 @@ async function assertParentPrefix(home: string, threadId: ThreadId, meta: Sessio
   if (!base) {
     throw new InvalidRequestError(`cannot import thread ${threadId}: lines precede its session_meta but it has no history_base`);
   }
-  const parent = await findRolloutPath(home, base.thread_id, { includeArchived: true });
-  if (!parent) {
+  const parent = await findUsableRollout(home, base.thread_id as ThreadId);
+  if (!parent || "refused" in parent) {
     throw new InvalidRequestError(`cannot import fork ${threadId}: its parent ${base.thread_id} is not in ${home}; import the parent first`);
   }
   const expected = await readRawHistory(home, parent.path, base.end_byte_offset);

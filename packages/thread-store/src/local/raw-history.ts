@@ -1,6 +1,7 @@
-import { findRolloutPath, iterateRolloutLineBatches, type RolloutLineEntry } from "@skein/rollout";
-import type { RolloutLine, SessionMeta } from "@skein/protocol";
+import { iterateRolloutLineBatches, type RolloutLineEntry } from "@skein/rollout";
+import type { RolloutLine, SessionMeta, ThreadId } from "@skein/protocol";
 import { InternalError } from "../errors.js";
+import { findUsableRollout } from "./home-paths.js";
 import { internal } from "./live-writers.js";
 
 /** One parsed line of a thread's full history with its exact text. */
@@ -35,8 +36,9 @@ export async function readRawHistory(home: string, path: string, end?: number, d
   if (!base) return own;
   // Same guard as loadThreadHistory; a cycle there is an error, so it is here.
   if (depth >= 64) throw new InternalError(`fork chain of ${path} is too deep or loops`);
-  const parent = await findRolloutPath(home, base.thread_id, { includeArchived: true });
-  if (!parent) throw new InternalError(`fork parent ${base.thread_id} of ${path} not found`);
+  // A parent whose file is empty or leads outside the home is as good as missing: never read.
+  const parent = await findUsableRollout(home, base.thread_id as ThreadId);
+  if (!parent || "refused" in parent) throw new InternalError(`fork parent ${base.thread_id} of ${path} not found`);
   return [...(await readRawHistory(home, parent.path, base.end_byte_offset, depth + 1)), ...own];
 }
 
