@@ -74,8 +74,14 @@ export interface ThreadStore {
   readThreadByRolloutPath(params: ReadThreadByRolloutPathParams): Promise<ThreadRecord>;
   /**
    * One keyset page of listable threads (non-empty preview) of the active or archived
-   * collection, sorted by key then id. Pages never repeat or skip a thread while others are
-   * created. @throws InvalidRequestError "invalid cursor: …" for a tampered or foreign cursor.
+   * collection, sorted by key then id. Each page continues after the last (sort value, id) of
+   * the page before, so pages never repeat or skip a thread while others are created.
+   *
+   * A thread whose sort value changes while a caller pages (`updated`/`recency` move on every
+   * append or patch; `created` never changes) is placed by its new value: it may be skipped
+   * (it moved behind the cursor) or listed twice (it moved ahead). A thread archived or
+   * unarchived meanwhile changes collection. Every other thread is listed exactly once.
+   * @throws InvalidRequestError "invalid cursor: …" for a tampered or foreign cursor.
    */
   listThreads(params: ListThreadsParams): Promise<ThreadPage>;
   /** Threads whose text contains the term (plain text), each with a snippet marking it `[...]`. */

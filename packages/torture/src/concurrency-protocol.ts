@@ -17,8 +17,16 @@ export interface ConcurrencyWorkerReport {
   threads: Record<string, OwnThreadState>;
   /** Slowest single operation. */
   latencyMaxMs: number;
-  /** Own threads (with history) missing from one of this worker's full paged listings. */
+  /**
+   * Own threads (with history) missing from one of this worker's full paged listings although
+   * their sort value did not change during it: a broken listing (the campaign fails on any).
+   */
   listingMisses: string[];
+  /**
+   * Own threads missing from such a listing whose sort value changed while it paged (another
+   * process re-derived the row from the file): the documented keyset semantics, counted only.
+   */
+  listingMoves: string[];
 }
 
 /** Prefix of every concurrency item's message: `conc w<worker> #<seq>`. */

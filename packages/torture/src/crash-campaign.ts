@@ -52,11 +52,11 @@ export interface CrashCampaignReport {
   /** Comparisons given up because the index kept reporting false FTS5 corruption (see README). */
   indexChecksSkipped: number;
   /**
-   * Known bug (see README): a kill between the rollout's creation and its first write leaves a
-   * 0-byte file that can be neither resumed nor created again. Such threads are counted here
-   * and abandoned (nothing had been acknowledged in them); a dedicated test pins the bug.
+   * Writers started on a 0-byte rollout: a kill between the rollout's creation and its first
+   * write leaves one (nothing in it was acknowledged). The next writer creates the thread again,
+   * which writes into that file; the checks then hold as for any other thread.
    */
-  stuckEmptyFiles: number;
+  emptyFilesRevived: number;
   /** Index opens that reported FTS5 corruption on a healthy file (see {@link ParityResult}). */
   falseCorruptionRetries: number;
   /** `skein_state_1.sqlite.corrupt-*` files in the home at the end: index DBs moved aside. */
@@ -69,8 +69,6 @@ interface LaneThread {
   ackFile: string;
   /** Every torn fragment ever seen at the end of this thread's file. */
   torn: Set<string>;
-  /** Set when the thread hit the empty-file bug and was given up. */
-  stuck?: boolean;
 }
 
 /**
@@ -85,7 +83,7 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   const started = Date.now();
   const report: CrashCampaignReport = {
     kills: 0, earlyKills: 0, threads: 0, itemsChecked: 0, itemsAcknowledged: 0,
-    tornInjected: 0, tornNatural: 0, tornKeptAside: 0, indexChecks: 0, indexChecksSkipped: 0, stuckEmptyFiles: 0, falseCorruptionRetries: 0, dbsMovedAside: 0, durationMs: 0,
+    tornInjected: 0, tornNatural: 0, tornKeptAside: 0, indexChecks: 0, indexChecksSkipped: 0, emptyFilesRevived: 0, falseCorruptionRetries: 0, dbsMovedAside: 0, durationMs: 0,
   };
   mkdirSync(options.home, { recursive: true, mode: 0o700 });
   mkdirSync(options.workDir, { recursive: true });
@@ -121,16 +119,13 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     }
   };
 
-  /** One writer run ended by SIGKILL, then the checks. False when the thread had to be given up. */
+  /** One writer run ended by SIGKILL, then the checks. False when the campaign has failed. */
   const killOnce = async (thread: LaneThread): Promise<boolean> => {
     const found = await findRolloutPath(options.home, thread.threadId);
-    if (found && statSync(found.path).size === 0 && readAcks(thread.ackFile).length === 0) {
-      report.stuckEmptyFiles++;
-      thread.stuck = true;
-      budget++; // this round killed nothing
-      return false;
-    }
-    const worker = startWorker("crash-writer", [options.home, thread.threadId, thread.ackFile, found ? "resume" : "create"], `crash-writer ${thread.threadId}`);
+    // checkThread has made sure nothing acknowledged is missing, so an empty file held nothing.
+    const empty = found !== undefined && statSync(found.path).size === 0;
+    if (empty) report.emptyFilesRevived++;
+    const worker = startWorker("crash-writer", [options.home, thread.threadId, thread.ackFile, found && !empty ? "resume" : "create"], `crash-writer ${thread.threadId}`);
     if (random() < (options.earlyKillShare ?? 0.1)) {
       await sleep(random() * 150);
       if (!worker.lines.some((l) => l.startsWith("ready"))) report.earlyKills++;
@@ -146,7 +141,8 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     }
     await checkThread(thread);
     const path = (await findRolloutPath(options.home, thread.threadId))?.path;
-    if (path && random() < (options.tornShare ?? 0.25)) {
+    // A torn fragment goes after whole lines; a 0-byte file has none (that is another damage).
+    if (path && statSync(path).size > 0 && random() < (options.tornShare ?? 0.25)) {
       const fragment = `{"timestamp":"2026-01-01T00:00:00.000Z","type":"event_msg","payload":{"type":"user_message","message":"torn-${newThreadId()}`;
       appendFileSync(path, fragment);
       thread.torn.add(fragment);
@@ -201,13 +197,13 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   /** The thread resumes in this process, appends, shuts down cleanly, and the home is healthy. */
   const finishThread = async (thread: LaneThread): Promise<void> => {
     await checkThread(thread);
-    if (thread.stuck) return;
     const store = await LocalThreadStore.open({ home: options.home });
     try {
       const found = await findRolloutPath(options.home, thread.threadId);
       if (found) {
         const params = { threadId: thread.threadId, source: "cli" as const, metadata: { cwd: options.home, modelProvider: "openai" } };
-        const live = await LiveThread.resume(store, params);
+        // A 0-byte file (killed before its first write) is a thread never written: create it.
+        const live = statSync(found.path).size > 0 ? await LiveThread.resume(store, params) : await LiveThread.create(store, params);
         const last = live.initialHistory.map(crashSeqOf).filter((s) => s !== undefined).at(-1) ?? 0;
         await live.appendItems([crashItem(last + 1)]);
         await live.shutdown();

@@ -32,14 +32,14 @@ try {
   print(`crash: ${crash.kills} SIGKILLs survived (${crash.earlyKills} during start-up) over ${crash.threads} threads; ` +
     `${crash.itemsAcknowledged} acknowledged items all present in order exactly once (${crash.itemsChecked} item checks); ` +
     `${crash.indexChecks} index-vs-files comparisons (${crash.indexChecksSkipped} skipped); torn tails: ${crash.tornInjected} injected + ${crash.tornNatural} from kills, ` +
-    `${crash.tornKeptAside} found in .torn sidecars; known bugs hit: ${crash.stuckEmptyFiles} stuck 0-byte rollouts, ` +
+    `${crash.tornKeptAside} found in .torn sidecars; 0-byte rollouts revived: ${crash.emptyFilesRevived}; known issues hit: ` +
     `${crash.falseCorruptionRetries} false FTS5 corruption reports, ${crash.dbsMovedAside} index DBs moved aside; ${Math.round(crash.durationMs / 1000)} s`);
 
   const conc = await runConcurrencyCampaign({ home: join(root, "concurrency", "home"), workDir: join(root, "concurrency", "acks"), processes: 8, durationMs: concurrencyMs });
   print(`concurrency: ${conc.processes} processes × ${concurrencyMs / 1000} s: ${conc.totalOps} operations (${conc.opsPerSecond} ops/s; ` +
     `${Object.entries(conc.ops).map(([k, v]) => `${k} ${v}`).join(", ")}); 0 errors reached a caller; ${conc.threads} threads, ` +
     `${conc.itemsChecked} acknowledged items matched exactly; slowest operation ${conc.latencyMaxMs} ms; ` +
-    `${conc.listingMisses} own threads missing from a concurrent listing (known finding)`);
+    `${conc.listingMoves} own threads skipped by a concurrent listing because their sort value changed meanwhile`);
 
   const reader = await fuzzRolloutReader({ runs: fuzzRuns, workDir: root, seedLines: loadSeedLines(findExamplesDir()) });
   print(`fuzz reader: ${reader.inputs} inputs (${reader.rejected} reported bad), slowest case ${reader.maxCaseMs} ms, ${Math.round(reader.durationMs / 1000)} s, seed ${reader.seed}`);

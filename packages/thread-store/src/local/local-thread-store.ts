@@ -389,11 +389,14 @@ export class LocalThreadStore implements ThreadStore {
       return { path: row.rolloutPath, archived: isArchivedPath(this.home, row.rolloutPath) };
     }
     // Files that are empty (never written) or lead outside the home count as no file.
-    const hit = await findUsableRollout(this.home, threadId);
+    let hit = await findUsableRollout(this.home, threadId);
+    // A file that another process moves between folders can slip past one scan (active, then archived).
+    if (!hit && row) hit = await findUsableRollout(this.home, threadId);
     const found = hit && !("refused" in hit) ? hit : undefined;
     if (this.#db) {
       if (found) await this.#indexFile(threadId, found.path, found.archived);
-      else if (row) this.#db.deleteThread(threadId); // the file vanished: drop the stale row
+      // The file vanished: drop the stale row, unless another process has moved the thread meanwhile.
+      else if (row && this.#db.getThread(threadId)?.rolloutPath === row.rolloutPath) this.#db.deleteThread(threadId);
     }
     return hit;
   }
@@ -405,6 +408,9 @@ export class LocalThreadStore implements ThreadStore {
     const existing = db.getThread(threadId);
     const extracted = await this.#extract(path);
     const name = existing ? undefined : (await readSessionNames(this.home)).get(threadId);
+    // Moved while it was read (another process archiving it): the mover updates the row, and a
+    // row for the old place written now would undo that.
+    if (!existsSync(path)) return db.getThread(threadId);
     const row = rowFromExtracted(extracted, { archived, name, defaultModelProvider: this.#defaultProvider });
     db.upsertThread(row);
     await recordFile(db, path, threadId, this.#now());
@@ -747,7 +753,8 @@ export class LocalThreadStore implements ThreadStore {
     await mkdir(join(this.home, ARCHIVED_SESSIONS_SUBDIR), { recursive: true, mode: 0o700 });
     await moveFile(src, dest);
     if (this.#db && before) {
-      this.#db.markArchived(threadId, { rolloutPath: dest, archivedAtMs: this.#now() });
+      // No row to mark (another process dropped it meanwhile): index the moved file instead.
+      if (!this.#db.markArchived(threadId, { rolloutPath: dest, archivedAtMs: this.#now() })) await this.#indexFile(threadId, dest, true);
       await this.#moveIndexedFile(src, dest, threadId);
     }
   }
@@ -773,7 +780,7 @@ export class LocalThreadStore implements ThreadStore {
     // Unarchive counts as an update (Codex bumps updated_at): the file mtime says so too.
     await utimes(dest, now / 1000, now / 1000);
     if (this.#db && before) {
-      this.#db.markUnarchived(threadId, { rolloutPath: dest, updatedAtMs: now });
+      if (!this.#db.markUnarchived(threadId, { rolloutPath: dest, updatedAtMs: now })) await this.#indexFile(threadId, dest, false);
       await this.#moveIndexedFile(src, dest, threadId);
     }
     return this.#record(threadId, { path: dest, archived: false }, false);
