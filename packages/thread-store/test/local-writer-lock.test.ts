@@ -97,6 +97,16 @@ describe("WriterLock", () => {
       lock.release();
       expect(Date.now() - started).toBeGreaterThanOrEqual(350);
     });
+    it("takes over a dead holder's lock although a takeover was left half done by a killed process", async () => {
+      const threadId = newThreadId();
+      const dead = JSON.stringify({ pid: DEAD_PID, hostname: hostname(), startedAtMs: 1, token: "dead" });
+      const path = lockFile(threadId, dead);
+      writeFileSync(`${path}.takeover`, dead, { mode: 0o600 });
+      const lock = await WriterLock.acquire(dir.path, threadId);
+      expect(JSON.parse(readFileSync(path, "utf8")).token).toBe(lock.holder.token);
+      lock.release();
+      expect(readdirSync(dirname(path))).toEqual([]);
+    });
   });
 
   describe("inspectWriterLock", () => {

@@ -185,9 +185,9 @@ export class WriterLock {
    * Takes the thread's writer lock.
    *
    * - A lock held by a live process → `ConflictError` naming the holder.
-   * - A lock whose holder is dead (same host, no such pid) is taken over: the dead lock is
-   *   renamed aside, and only the contender whose aside file is that very lock (same inode) goes
-   *   on; then every contender tries to create the lock again, and `link(2)` lets one win.
+   * - A lock whose holder is dead (same host, no such pid) is taken over: the contender that
+   *   holds `<lock>.takeover` removes it (after re-reading it: still that dead holder's file),
+   *   then every contender tries to create the lock again, and `link(2)` lets one win.
    * - A lock without a readable holder (an older Skein killed mid-create) is waited for while
    *   younger than {@link UNREADABLE_LOCK_STALE_MS} (it may be being written), then taken over
    *   the same way.
@@ -203,7 +203,7 @@ export class WriterLock {
       throw new InternalError(`cannot create lock directory: ${(error as Error).message}`, { cause: error });
     }
     const holder: WriterLockHolder = { pid: process.pid, hostname: hostname(), startedAtMs: now, token: randomUUID() };
-    for (let attempt = 0; attempt < 8; attempt++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
       let created: boolean;
       try {
         created = createWhole(path, holder);
@@ -221,7 +221,7 @@ export class WriterLock {
       if (state.kind === "unreadable" && state.ino === undefined) {
         throw new ConflictError(`thread ${threadId} has an unreadable writer lock (${path}): ${state.detail}`);
       }
-      if (state.ino !== undefined) removeStale(path, state.ino, state.kind === "stale" ? state.holder.token : undefined);
+      if (state.ino !== undefined) await removeStale(path, state.ino, state.kind === "stale" ? state.holder.token : undefined);
     }
     throw new ConflictError(`thread ${threadId} writer lock is contended; retry`);
   }
@@ -251,30 +251,51 @@ function conflict(threadId: ThreadId, holder: WriterLockHolder): ConflictError {
 }
 
 /**
- * Removes the stale lock file `ino` (its holder dead, or unreadable and old): renames whatever
- * is at `path` to a private aside name; when that is the stale file, deletes it. When a faster
- * contender had already replaced it by a fresh lock, that lock is linked back (it was away for
- * two syscalls) and the aside name dropped.
+ * Removes the stale lock file `ino` (its holder dead, or unreadable and old). Removal is
+ * serialized by a second lock, `<lock>.takeover`, created the same whole way: its holder alone
+ * may remove the main lock, and re-reads it first, so a fresh lock another contender created
+ * meanwhile is never removed. Creating the main lock needs no takeover lock (`link(2)` lets one
+ * contender win). Returns after one attempt; the caller retries its create.
  */
-function removeStale(path: string, ino: number, deadToken: string | undefined): void {
-  // Re-read right before the rename: the narrower the window, the rarer a fresh lock is moved.
-  const now = inspectWriterLock(path);
-  if (now.kind === "free" || now.kind === "live" || now.ino !== ino) return;
-  if (deadToken !== undefined && (now.kind !== "stale" || now.holder.token !== deadToken)) return;
+async function removeStale(path: string, ino: number, deadToken: string | undefined): Promise<void> {
+  const takeoverPath = `${path}.takeover`;
+  const takeover: WriterLockHolder = { pid: process.pid, hostname: hostname(), startedAtMs: Date.now(), token: randomUUID() };
+  if (!createWhole(takeoverPath, takeover)) {
+    const other = inspectWriterLock(takeoverPath);
+    // A takeover takes microseconds: one whose holder died (or that is unreadable and old) is removed.
+    if (other.kind === "stale" || (other.kind === "unreadable" && other.ageMs >= UNREADABLE_LOCK_STALE_MS)) {
+      if (other.ino !== undefined) removeIfSame(takeoverPath, other.ino);
+    } else {
+      await sleep(UNREADABLE_POLL_MS); // another contender is taking over: look again after it
+    }
+    return;
+  }
+  try {
+    const now = inspectWriterLock(path);
+    if (now.kind === "free" || now.kind === "live" || now.ino !== ino) return;
+    if (deadToken !== undefined && (now.kind !== "stale" || now.holder.token !== deadToken)) return;
+    removeIfSame(path, ino);
+  } finally {
+    releaseIfOurs(takeoverPath, takeover.token);
+  }
+}
+
+/**
+ * Removes the file at `path` if it is the file `ino`: renames it to a private aside name and
+ * deletes that when it is the expected file; a different file moved by mistake is linked back.
+ */
+function removeIfSame(path: string, ino: number): void {
   const aside = `${path}.stale-${randomUUID()}`;
   try {
     renameSync(path, aside);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // someone else moved it: retry create
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // someone else removed it: retry create
     throw new InternalError(`cannot take over stale lock ${path}: ${(error as Error).message}`, { cause: error });
   }
   let movedIno: number | undefined;
   ignoreErrors(() => {
     movedIno = lstatSync(aside).ino;
   });
-  if (movedIno !== ino) {
-    // We moved a faster contender's fresh lock: put it back unless yet another one exists.
-    ignoreErrors(() => linkSync(aside, path));
-  }
+  if (movedIno !== ino) ignoreErrors(() => linkSync(aside, path));
   ignoreErrors(() => unlinkSync(aside));
 }
