@@ -97,6 +97,7 @@ describe("WriterLock", () => {
       lock.release();
       expect(Date.now() - started).toBeGreaterThanOrEqual(350);
     });
+
     it("takes over a dead holder's lock although a takeover was left half done by a killed process", async () => {
       const threadId = newThreadId();
       const dead = JSON.stringify({ pid: DEAD_PID, hostname: hostname(), startedAtMs: 1, token: "dead" });
