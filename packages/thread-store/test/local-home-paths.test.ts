@@ -50,6 +50,15 @@ describe("RolloutPathGuard", () => {
     expect(new RolloutPathGuard(home.home).inspect(path)).toEqual({ kind: "file", size: 3 });
   });
 
+  it("normalizes . and .. segments before judging a path", () => {
+    const path = activeRolloutPath(home.home, newThreadId(), Date.now());
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, "{}\n");
+    const guard = new RolloutPathGuard(home.home);
+    expect(guard.inspect(path.replace("/sessions/", "/sessions/./../sessions//"))).toEqual({ kind: "file", size: 3 });
+    expect(guard.inspect(path.replace("/sessions/", "/sessions/../"))).toEqual({ kind: "missing" });
+  });
+
   it("calls a 0-byte rollout empty and a missing one missing", () => {
     const path = activeRolloutPath(home.home, newThreadId(), Date.now());
     const guard = new RolloutPathGuard(home.home);

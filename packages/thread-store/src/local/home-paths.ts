@@ -1,6 +1,6 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { realpath } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ThreadId } from "@skein/protocol";
 import { ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR, findRolloutPath } from "@skein/rollout";
 import { InvalidRequestError, ThreadNotFoundError } from "../errors.js";
@@ -56,6 +56,8 @@ export function outsideHomeDetail(path: string, home: string): string {
 }
 
 const realHomes = new Map<string, string>();
+/** A `.` or `..` segment, or an empty one: what `resolve` would rewrite. */
+const UNNORMALIZED = /[\\/]\.{0,2}(?:[\\/]|$)/;
 
 /** The home's real path (cached per process: a home does not move under a running store). */
 function realHomeOf(root: string): string {
@@ -88,7 +90,8 @@ export class RolloutPathGuard {
 
   /** Where `path` really leads and what is there. Never throws. */
   inspect(path: string): RolloutPathState {
-    const abs = resolve(this.home, path);
+    // Index rows hold normalized absolute paths: string slicing is all `resolve`/`join` would do here.
+    const abs = isAbsolute(path) && !UNNORMALIZED.test(path) ? path : resolve(this.home, path);
     const link = lstatSync(abs, { throwIfNoEntry: false });
     if (!link) return { kind: "missing" };
     let real: string;
@@ -99,9 +102,10 @@ export class RolloutPathGuard {
         return { kind: "missing" }; // a dangling link leads nowhere
       }
     } else {
-      const dir = this.#realDir(dirname(abs));
+      const cut = abs.lastIndexOf(sep);
+      const dir = this.#realDir(cut === 0 ? sep : abs.slice(0, cut));
       if (dir === undefined) return { kind: "missing" };
-      real = join(dir, basename(abs));
+      real = dir === sep ? abs.slice(cut) : dir + abs.slice(cut);
     }
     if (!this.#roots.some((root) => isBelow(root, real))) return { kind: "outside", realPath: real };
     const st = link.isSymbolicLink() ? statSync(real, { throwIfNoEntry: false }) : link;
