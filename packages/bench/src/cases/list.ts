@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { activeRolloutPath } from "@skein/rollout";
 import { StateDb, type ThreadRowInput } from "@skein/state";
@@ -31,8 +31,10 @@ export function seedIndexedHome(home: string, count: number, seed: number): void
         mkdirSync(dir, { recursive: true });
         dirs.add(dir);
       }
-      closeSync(openSync(rolloutPath, "w"));
       const first = userText(rng);
+      // A real (small) rollout per row: the store skips rows whose file is empty (a thread
+      // that was never written), so empty placeholders would measure that repair instead.
+      writeFileSync(rolloutPath, minimalRollout(threadId, createdAt, first), { mode: 0o600 });
       const updatedAt = createdAt + rng.int(90 * 86_400_000);
       batch.push({
         threadId,
@@ -60,6 +62,17 @@ export function seedIndexedHome(home: string, count: number, seed: number): void
   } finally {
     db.close();
   }
+}
+
+function minimalRollout(threadId: string, createdAt: number, text: string): string {
+  const ts = new Date(createdAt).toISOString();
+  const meta = { id: threadId, timestamp: ts, cwd: "/home/dev", originator: "skein-bench", cli_version: "0.169.0", source: "cli", model_provider: "openai" };
+  return (
+    JSON.stringify({ timestamp: ts, type: "session_meta", payload: meta }) +
+    "\n" +
+    JSON.stringify({ timestamp: ts, type: "event_msg", payload: { type: "user_message", message: text, images: [] } }) +
+    "\n"
+  );
 }
 
 /** Median and p95 of the first page (50, by updated, newest first) of an open store. */
