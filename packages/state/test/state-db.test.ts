@@ -167,6 +167,28 @@ describe("StateDb.openOrRecover", () => {
     db.close();
   });
 
+  it("rebuilds a damaged full-text index in place instead of moving the database aside", () => {
+    const path = temp.dbPath();
+    const db = StateDb.open({ path });
+    const row = threadRow({ preview: "rebuild the search index" });
+    db.upsertThread(row);
+    db.close();
+    // Damage only the FTS5 blobs (SQLite refuses such writes unless the schema is writable).
+    const raw = new Database(path);
+    raw.unsafeMode(true);
+    raw.pragma("writable_schema=ON");
+    raw.exec("UPDATE threads_fts_data SET block = x'0000ff' WHERE id > 10");
+    expect(raw.pragma("quick_check", { simple: true })).toMatch(/^fts5: corruption found/);
+    raw.close();
+
+    const { db: reopened, recovered } = StateDb.openOrRecover({ path, now: () => NOW });
+    expect(recovered).toBeUndefined();
+    expect(readdirSync(temp.dir()).filter((f) => f.includes(".corrupt-"))).toEqual([]);
+    expect(reopened.getThread(row.threadId)?.preview).toBe("rebuild the search index");
+    expect(reopened.searchThreads({ term: "search index" }).items.map((h) => h.row.threadId)).toEqual([row.threadId]);
+    reopened.close();
+  });
+
   it("never overwrites an earlier corrupt copy", () => {
     const path = temp.dbPath();
     for (let i = 0; i < 2; i++) {

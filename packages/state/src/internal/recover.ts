@@ -50,6 +50,21 @@ export function recoverAndOpen(
 }
 
 function quickCheck(conn: Connection): string | undefined {
+  const problem = runQuickCheck(conn);
+  if (problem === undefined || !problem.split("; ").every((m) => /fts5/i.test(m))) return problem;
+  // Only the full-text index is damaged (seen on long-lived connections under concurrent
+  // writers, and on real damage to its blobs). It is derived from the `threads` rows: rebuild it
+  // in place instead of moving a database whose rows are fine aside.
+  try {
+    conn.db.exec("INSERT INTO threads_fts(threads_fts) VALUES('rebuild')");
+  } catch (error) {
+    if (isCorruptionError(error)) return `${problem}; rebuilding the search index failed: ${describe(error)}`;
+    throw error;
+  }
+  return runQuickCheck(conn);
+}
+
+function runQuickCheck(conn: Connection): string | undefined {
   try {
     const rows = conn.db.pragma("quick_check") as { quick_check: string }[];
     const messages = rows.map((r) => r.quick_check);
