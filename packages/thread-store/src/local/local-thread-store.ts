@@ -406,10 +406,18 @@ export class LocalThreadStore implements ThreadStore {
     const db = this.#db;
     if (!db) return undefined;
     const existing = db.getThread(threadId);
-    const extracted = await this.#extract(path);
+    let extracted: ExtractedMetadata;
+    try {
+      extracted = await this.#extract(path);
+    } catch (error) {
+      // Moved before it could be read (another process archiving or unarchiving it): the mover
+      // updates the row; a reader must not fail because of it.
+      if (!existsSync(path)) return db.getThread(threadId);
+      throw error;
+    }
     const name = existing ? undefined : (await readSessionNames(this.home)).get(threadId);
-    // Moved while it was read (another process archiving it): the mover updates the row, and a
-    // row for the old place written now would undo that.
+    // Moved while it was read: the mover updates the row, and a row for the old place written
+    // now would undo that.
     if (!existsSync(path)) return db.getThread(threadId);
     const row = rowFromExtracted(extracted, { archived, name, defaultModelProvider: this.#defaultProvider });
     db.upsertThread(row);
