@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sourced by test.sh: brings the system tools some suites need, on a Debian machine as root,
+# when they are missing — a PostgreSQL server (thread-store-postgres, cli export/import),
+# strace (the real-fsync durability test) and Chromium (browser tests, driven by
+# playwright-core through /usr/bin/chromium). Elsewhere nothing is installed: the suites that
+# need a missing tool skip with their reason (and under SKEIN_NO_SKIP=1 a skip is a failure).
+have_postgres() {
+  command -v initdb >/dev/null 2>&1 && return 0
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null 2>&1
+}
+skein_missing_packages() {
+  local missing=()
+  have_postgres || missing+=(postgresql)
+  command -v strace >/dev/null 2>&1 || missing+=(strace)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  echo "${missing[@]}"
+}
+skein_install_test_deps() {
+  local missing; missing=$(skein_missing_packages)
+  [ -n "$missing" ] || return 0
+  if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+    echo "note: missing $missing (not root on Debian: not installed; the suites that need them skip with a reason)" >&2
+    return 0
+  fi
+  echo "installing test tools (Debian packages): $missing"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1 \
+    || echo "warning: could not install $missing; the suites that need them skip with a reason" >&2
+}
+skein_install_test_deps
