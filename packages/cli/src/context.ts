@@ -10,6 +10,8 @@ export interface CommandContext {
   /** How messages name the store: the home path, or the URL with its password masked. */
   where: string;
   out: Output;
+  /** Absolute directory relative paths given to the command resolve against: where the user typed it (see `invocationDir`). */
+  cwd: string;
   /** Epoch ms; injected so output with ages is testable. */
   now: () => number;
 }

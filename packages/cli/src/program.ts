@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import type { CommandContext } from "./context.js";
 import { debugTrace, describeError } from "./describe-error.js";
 import { resolveHome } from "./home.js";
+import { invocationDir } from "./invocation-dir.js";
 import { assertLocalStore, describeLocation, parseStoreLocation } from "./store-location.js";
 import { processOutput, type Output } from "./output.js";
 
@@ -18,6 +19,8 @@ export interface RunOptions {
   out?: Output;
   env?: Readonly<Record<string, string | undefined>>;
   now?: () => number;
+  /** Where relative paths resolve (default: {@link invocationDir}). */
+  cwd?: string;
 }
 
 /** The CLI's version, from its package.json (read once, when the program is built). */
@@ -37,14 +40,15 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const env = options.env ?? process.env;
   const out = options.out ?? processOutput(env);
   const now = options.now ?? Date.now;
-  let where = resolveHome(undefined, env);
+  const cwd = options.cwd ?? invocationDir(env);
+  let where = resolveHome(undefined, env, cwd);
   const context = (common: CommonOptions): CommandContext => {
-    const home = resolveHome(common.home, env);
+    const home = resolveHome(common.home, env, cwd);
     where = home;
     // Set before parsing, so a bad --store is still reported against the home it replaced.
-    const store = parseStoreLocation(common, env);
+    const store = parseStoreLocation(common, env, cwd);
     where = describeLocation(store);
-    return { home: store.kind === "local" ? store.home : home, store, where, out, now };
+    return { home: store.kind === "local" ? store.home : home, store, where, out, now, cwd };
   };
   const program = createProgram(context, out);
   try {

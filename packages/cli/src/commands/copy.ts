@@ -28,7 +28,7 @@ export interface CopyOptions {
 export async function copyCommand(ctx: CommandContext, direction: CopyDirection, refs: readonly string[], options: CopyOptions): Promise<void> {
   const otherFlag = direction === "export" ? options.to : options.from;
   if (otherFlag === undefined || otherFlag === "") throw new UsageError(`${direction} needs ${direction === "export" ? "--to" : "--from"} <postgres-url|dir>`);
-  const other = parseStoreLocation({ store: otherFlag }, {});
+  const other = parseStoreLocation({ store: otherFlag }, {}, ctx.cwd);
   if (sameLocation(other, ctx.store)) throw new UsageError(`${direction} would copy ${ctx.where} onto itself: give another store`);
   const { copyThreads } = await import("@skein/thread-store-postgres");
   const opened: OpenedStore[] = [];

@@ -34,7 +34,7 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
     cursor: options.cursor,
     sources: options.source,
     modelProviders: options.provider,
-    cwdFilters: options.cwd?.map((dir) => resolve(dir)),
+    cwdFilters: options.cwd?.map((dir) => resolve(ctx.cwd, dir)),
   };
   const { items, nextCursor } = await withThreadStore(ctx, async (store) => {
     const threads: StoredThread[] = [];

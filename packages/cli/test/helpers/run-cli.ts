@@ -20,11 +20,12 @@ export interface RunCliOptions {
 
 /**
  * Runs `node dist/bin.js ...args` in a child process with colour off, a wide fixed width and no
- * home variables inherited from the developer's shell.
+ * home variables inherited from the developer's shell (nor the package-script variables of a
+ * `pnpm test` run, which would make relative paths resolve against where that was typed).
  */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   const env: Record<string, string> = {};
-  const merged = { ...process.env, SKEIN_HOME: undefined, CODEX_HOME: undefined, SKEIN_DEBUG: undefined, FORCE_COLOR: undefined, NO_COLOR: "1", COLUMNS: "200", ...options.env };
+  const merged = { ...process.env, SKEIN_HOME: undefined, CODEX_HOME: undefined, SKEIN_DEBUG: undefined, FORCE_COLOR: undefined, INIT_CWD: undefined, npm_lifecycle_event: undefined, NO_COLOR: "1", COLUMNS: "200", ...options.env };
   for (const [key, value] of Object.entries(merged)) if (value !== undefined) env[key] = value;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
