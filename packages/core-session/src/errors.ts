@@ -6,7 +6,8 @@ export type CoreSessionErrorCode =
   | "session_fatal"
   | "thread_closed"
   | "model_call_failed"
-  | "turn_limit_exceeded";
+  | "turn_limit_exceeded"
+  | "turn_interrupted";
 
 /** Base class of every error this package throws. Store errors (`ThreadStoreError`) are not wrapped. */
 export abstract class CoreSessionError extends Error {
@@ -96,6 +97,20 @@ export class TurnLimitExceededError extends CoreSessionError {
   }
 }
 
+/**
+ * The turn's `AbortSignal` fired. The turn is recorded as interrupted (as Codex records an
+ * interrupt) before this is thrown; `cause` is the signal's reason.
+ */
+export class TurnInterruptedError extends CoreSessionError {
+  override readonly name = "TurnInterruptedError";
+  readonly code = "turn_interrupted";
+  readonly turnId: string;
+  constructor(turnId: string, options?: ErrorOptions) {
+    super(`turn ${turnId} was interrupted`, options);
+    this.turnId = turnId;
+  }
+}
+
 const CODES = new Set<string>([
   "invalid_session_request",
   "metadata_update_failed",
@@ -104,6 +119,7 @@ const CODES = new Set<string>([
   "thread_closed",
   "model_call_failed",
   "turn_limit_exceeded",
+  "turn_interrupted",
 ]);
 
 /** True for any error of this package, even one from another copy of it. */

@@ -26,7 +26,10 @@ export {
   type TurnResult,
   type ToolHandler,
   type ToolHandlers,
+  type ToolCallContext,
 } from "./thread-session.js";
+export { TurnStream, type TurnEvent, type TurnEventListener } from "./turn-events.js";
+export { TURN_ABORTED_MARKER, abortedToolOutput } from "./turn-interrupt.js";
 export {
   mergeDynamicTools,
   normalizeDynamicTools,
@@ -40,7 +43,7 @@ export {
 export { sessionMetaOf, type OwnSessionMeta } from "./session-meta-of.js";
 export { forkHistoryPrefix } from "./fork-history.js";
 export { buildModelRequest, type BuildModelRequestParams, type ModelRequest, type ModelTool } from "./model-request.js";
-export type { ModelClient, ModelResponse, ModelUsage } from "./model-client.js";
+export type { ModelClient, ModelResponse, ModelUsage, ModelCallOptions, ModelStreamEvent } from "./model-client.js";
 export { ScriptedModel } from "./scripted-model.js";
 export type { WireTokenUsage } from "./turn-items.js";
 export {
@@ -53,5 +56,6 @@ export {
   ThreadClosedError,
   ModelCallError,
   TurnLimitExceededError,
+  TurnInterruptedError,
   isCoreSessionError,
 } from "./errors.js";

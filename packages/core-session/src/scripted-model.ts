@@ -1,5 +1,5 @@
 import type { ResponseItem } from "@skein/protocol";
-import type { ModelClient, ModelResponse } from "./model-client.js";
+import type { ModelCallOptions, ModelClient, ModelResponse } from "./model-client.js";
 import type { ModelRequest, ModelTool } from "./model-request.js";
 
 const TOOL_MARKER = /\[\[tool:([A-Za-z0-9_.-]+)\]\]/;
@@ -11,6 +11,7 @@ const TOOL_MARKER = /\[\[tool:([A-Za-z0-9_.-]+)\]\]/;
  *   calls it once with sample arguments built from the tool's JSON schema;
  * - otherwise it echoes: `hi from scripted model #<n> (you said: <text>)`.
  * Usage is estimated as one token per four characters of JSON. `n` counts this instance's calls.
+ * With `options.onEvent` it streams: `output_item_added`, the text word by word, `output_item_done`.
  */
 export class ScriptedModel implements ModelClient {
   #calls = 0;
@@ -22,10 +23,12 @@ export class ScriptedModel implements ModelClient {
     return this.#calls;
   }
 
-  async respond(request: ModelRequest): Promise<ModelResponse> {
+  async respond(request: ModelRequest, options: ModelCallOptions = {}): Promise<ModelResponse> {
+    options.signal?.throwIfAborted();
     const n = ++this.#calls;
     this.requests.push(structuredClone(request));
     const output = [this.#reply(request, n)];
+    if (options.onEvent) streamEvents(output, options.onEvent);
     const inputTokens = Math.ceil(JSON.stringify(request.input).length / 4);
     const outputTokens = Math.ceil(JSON.stringify(output).length / 4);
     return { output, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens } };
@@ -45,6 +48,15 @@ export class ScriptedModel implements ModelClient {
     }
     return assistantMessage(`hi from scripted model #${n} (you said: ${text})`);
   }
+}
+
+function streamEvents(output: readonly ResponseItem[], onEvent: NonNullable<ModelCallOptions["onEvent"]>): void {
+  output.forEach((item, outputIndex) => {
+    onEvent({ type: "output_item_added", outputIndex, item: { ...item, ...(item.type === "message" && { content: [] }) } });
+    const text = item.type === "message" ? ((item["content"] as Array<{ text?: string }>)[0]?.text ?? "") : "";
+    for (const delta of text.match(/\S+\s*|\s+/g) ?? []) onEvent({ type: "output_text_delta", outputIndex, delta });
+    onEvent({ type: "output_item_done", outputIndex, item });
+  });
 }
 
 function assistantMessage(text: string): ResponseItem {

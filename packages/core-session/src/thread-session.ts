@@ -2,15 +2,28 @@ import { type DynamicToolSpec, type HistoryMode, type RolloutItem, type ThreadId
 import { isPersistedRolloutItem } from "@skein/rollout";
 import type { ThreadRecord } from "@skein/thread-store";
 import { type DynamicToolsMode, dynamicToolsRecord, mergeDynamicTools, normalizeDynamicTools, sameDynamicTools } from "./dynamic-tools.js";
-import { MetadataUpdateError, ModelCallError, TurnLimitExceededError } from "./errors.js";
+import { MetadataUpdateError, ModelCallError, TurnInterruptedError, TurnLimitExceededError } from "./errors.js";
 import type { LiveThread, LiveThreadUpdateOptions } from "./live-thread.js";
-import type { ModelClient, ModelUsage } from "./model-client.js";
+import type { ModelCallOptions, ModelClient, ModelStreamEvent, ModelUsage } from "./model-client.js";
 import { type ModelRequest, buildModelRequest } from "./model-request.js";
+import { type TurnEventListener, TurnStream } from "./turn-events.js";
 import { type ToolCallOutcome, type TurnForm, turnForm } from "./turn-form.js";
-import { type WireTokenUsage, addUsage, assistantText, event, lastTokenTotals, response, tokenCount } from "./turn-items.js";
+import { abortedToolOutput, abortedTurnEvent, interruptedTurnRecords, untilAborted } from "./turn-interrupt.js";
+import { type WireTokenUsage, addUsage, assistantText, lastTokenTotals, response, tokenCount } from "./turn-items.js";
 
-/** Runs a dynamic tool: gets the parsed arguments, returns the text the model sees. */
-export type ToolHandler = (args: unknown) => Promise<string>;
+/** What a tool handler gets besides the arguments. */
+export interface ToolCallContext {
+  /** The model's id of this call. */
+  callId: string;
+  /** Fires when the turn is interrupted; the call's output is then `aborted by user after …`. */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a dynamic tool: gets the parsed arguments, returns the text the model sees. A handler
+ * that throws gives the model `tool <name> failed: <message>` (a failed call), not a failed turn.
+ */
+export type ToolHandler = (args: unknown, context: ToolCallContext) => Promise<string>;
 
 /** Dynamic tool handlers by tool name. */
 export type ToolHandlers = Readonly<Record<string, ToolHandler>>;
@@ -48,6 +61,14 @@ export interface RunTurnParams {
   turnId?: string;
   /** Model calls allowed in one turn (tool round trips). Default 16. */
   maxModelCalls?: number;
+  /**
+   * Interrupts the turn: the model call or the running tools are cut short, the turn is
+   * recorded as Codex records an interrupt (see `TURN_ABORTED_MARKER`), and `runTurn` rejects
+   * with {@link TurnInterruptedError}. Already aborted at the start: nothing is written.
+   */
+  signal?: AbortSignal;
+  /** Receives the model's stream events and tool calls as they happen (display only). */
+  onEvent?: TurnEventListener;
 }
 
 /** The outcome of a turn. */
@@ -167,6 +188,8 @@ export class ThreadSession {
    */
   async runTurn(params: RunTurnParams): Promise<TurnResult> {
     const turnId = params.turnId ?? newThreadId();
+    const { signal, onEvent } = params;
+    if (signal?.aborted) throw new TurnInterruptedError(turnId, { cause: signal.reason });
     const handlers = { ...this.#handlers, ...params.toolHandlers };
     const maxCalls = params.maxModelCalls ?? 16;
     const now = this.#init.now ?? Date.now;
@@ -180,30 +203,48 @@ export class ThreadSession {
     };
     const startedAtMs = now();
     await this.#record(this.#form.opening(settings, params.userText, startedAtMs), result);
+    const interrupted = async (): Promise<never> => {
+      await this.#record(interruptedTurnRecords(turnId, startedAtMs, now()), result);
+      throw new TurnInterruptedError(turnId, { cause: signal?.reason });
+    };
     for (;;) {
       if (result.modelCalls >= maxCalls) {
-        await this.#record([event({ type: "turn_aborted", turn_id: turnId, reason: "interrupted" })], result);
+        await this.#record([abortedTurnEvent(turnId, startedAtMs, now())], result);
         throw new TurnLimitExceededError(turnId, maxCalls);
       }
       const request = this.nextModelRequest();
-      result.modelCalls++;
+      const modelCall = ++result.modelCalls;
       let reply: Awaited<ReturnType<ModelClient["respond"]>>;
       try {
-        reply = await params.model.respond(request);
+        const callOptions: ModelCallOptions = {
+          ...(signal && { signal }),
+          ...(onEvent && { onEvent: (e: ModelStreamEvent) => onEvent({ ...e, modelCall }) }),
+        };
+        reply = await untilAborted(params.model.respond(request, callOptions), signal);
       } catch (error) {
-        await this.#record([event({ type: "turn_aborted", turn_id: turnId, reason: "interrupted" })], result);
+        if (signal?.aborted) return await interrupted();
+        await this.#record([abortedTurnEvent(turnId, startedAtMs, now())], result);
         throw new ModelCallError(turnId, { cause: error });
       }
       const calls = await this.#recordResponse(turnId, reply.output, reply.usage, result, now);
       if (calls.length === 0) break;
       const dynamic = new Set(this.#tools.map((t) => t.name));
-      const outcomes = await Promise.all(calls.map((call) => runTool(call, handlers, dynamic.has(call.name), now)));
+      const outcomes = await Promise.all(calls.map((call) => runTool(call, handlers, { dynamic: dynamic.has(call.name), now, signal, onEvent })));
       await this.#record(outcomes.flatMap((outcome) => this.#form.toolResult(turnId, outcome)), result);
+      if (signal?.aborted) return await interrupted();
     }
     const completion = { lastAgentMessage: result.lastAgentMessage, startedAtMs, completedAtMs: now() };
     await this.#record([this.#form.completion(turnId, completion)], result);
     if (this.#totals) result.totalTokenUsage = this.#totals;
     return result;
+  }
+
+  /**
+   * {@link runTurn} as an async iterable of its events (text deltas, items, tool calls) with
+   * the outcome in `result`. Records exactly what `runTurn` records.
+   */
+  streamTurn(params: Omit<RunTurnParams, "onEvent">): TurnStream {
+    return new TurnStream((onEvent) => this.runTurn({ ...params, onEvent }));
   }
 
   /** Sends an explicit metadata patch, ordered after this session's appends. */
@@ -295,8 +336,24 @@ interface FunctionCall {
   call_id: string;
 }
 
-async function runTool(call: FunctionCall, handlers: ToolHandlers, dynamic: boolean, now: () => number): Promise<ToolCallOutcome> {
+interface ToolRun {
+  dynamic: boolean;
+  now: () => number;
+  signal: AbortSignal | undefined;
+  onEvent: TurnEventListener | undefined;
+}
+
+/** Runs one call to its outcome; never rejects. An interrupt settles it at once with Codex's abort output. */
+async function runTool(call: FunctionCall, handlers: ToolHandlers, run: ToolRun): Promise<ToolCallOutcome> {
+  const { dynamic, now, signal, onEvent } = run;
   const startedAtMs = now();
+  onEvent?.({ type: "tool_call_started", callId: call.call_id, tool: call.name, arguments: call.arguments });
+  const outcome = await toolOutcome(call, handlers, dynamic, now, startedAtMs, signal);
+  onEvent?.({ type: "tool_call_finished", callId: call.call_id, tool: call.name, output: outcome.output, success: outcome.success });
+  return outcome;
+}
+
+async function toolOutcome(call: FunctionCall, handlers: ToolHandlers, dynamic: boolean, now: () => number, startedAtMs: number, signal: AbortSignal | undefined): Promise<ToolCallOutcome> {
   const done = (output: string, success: boolean): ToolCallOutcome => ({
     callId: call.call_id,
     tool: call.name,
@@ -309,9 +366,12 @@ async function runTool(call: FunctionCall, handlers: ToolHandlers, dynamic: bool
   });
   const handler = handlers[call.name];
   if (!handler) return done(`unsupported call: ${call.name}`, false);
+  const context: ToolCallContext = { callId: call.call_id, signal: signal ?? new AbortController().signal };
   try {
-    return done(await handler(call.arguments ? JSON.parse(call.arguments) : {}), true);
+    const output = untilAborted(Promise.resolve().then(() => handler(call.arguments ? JSON.parse(call.arguments) : {}, context)), signal);
+    return done(await output, true);
   } catch (error) {
+    if (signal?.aborted) return done(abortedToolOutput(now() - startedAtMs), false);
     return done(`tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}`, false);
   }
 }

@@ -44,7 +44,16 @@ describe("ThreadSession.runTurn", () => {
     const error = await session.runTurn({ userText: "x", model: failing, turnId: "turn-x" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelCallError);
     expect((error as Error).message).toBe("model call failed in turn turn-x: 503");
-    expect(lastEvent(session)).toEqual({ type: "turn_aborted", turn_id: "turn-x", reason: "interrupted" });
+    // Codex 0.169's form: the turn ids and its start, end and duration.
+    expect(lastEvent(session)).toEqual({
+      type: "turn_aborted",
+      root_turn_id: "turn-x",
+      turn_id: "turn-x",
+      reason: "interrupted",
+      started_at: expect.any(Number),
+      completed_at: expect.any(Number),
+      duration_ms: expect.any(Number),
+    });
   });
 
   it("stops a turn that keeps calling tools", async () => {
