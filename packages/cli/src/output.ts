@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { pagerCommand } from "./pager.js";
 
 /** Where a command writes, and how: colours and width follow the terminal. */
 export interface Output {
@@ -12,6 +13,10 @@ export interface Output {
   readonly width: number;
   /** True when stderr is a terminal (progress bars go there). */
   readonly interactiveStderr: boolean;
+  /** The pager for long output (`$SKEIN_PAGER`, `$PAGER`, else `less -R`) when stdout is a terminal; never when it is piped. */
+  readonly pager?: string | undefined;
+  /** Lines the terminal shows at once (output shorter than this is not paged). */
+  readonly height: number;
 }
 
 /** The colour helpers the CLI uses. */
@@ -37,5 +42,7 @@ export function processOutput(env: Readonly<Record<string, string | undefined>> 
     colors,
     width,
     interactiveStderr: process.stderr.isTTY === true,
+    pager: isTty ? pagerCommand(env) : undefined,
+    height: isTty && process.stdout.rows ? process.stdout.rows : Number.POSITIVE_INFINITY,
   };
 }

@@ -133,6 +133,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .argument("<id|name>", "a thread id, or a name (the most recently updated thread with that name)")
     .option("--items", "include the history (a paginated fork starts with its parent's prefix)")
     .option("--json", "print JSON")
+    .option("--no-pager", "never page (default on a terminal: $SKEIN_PAGER, else $PAGER, else less -R, for output taller than the screen)")
     .addHelpText("after", examples("skein show 019a2c4e-0000-7000-8000-000000000000", "skein show 'release notes' --items", "skein show my-thread --items --json"))
     .action(async (ref: string, options) => {
       const { showCommand } = await import("./commands/show.js");

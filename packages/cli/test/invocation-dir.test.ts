@@ -2,10 +2,9 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, type TempDir } from "@skein/testkit";
+import { describe, expect, it } from "vitest";
 import { invocationDir } from "../src/invocation-dir.js";
-import { runCli } from "./helpers/run-cli.js";
+import { useDemoHome } from "./helpers/demo-home.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -40,28 +39,19 @@ function pnpmSkein(args: readonly string[], cwd: string): { code: number | null;
 }
 
 describe("relative paths through `pnpm skein` typed in another directory", () => {
-  let dir: TempDir;
-  let home: string;
-
-  beforeAll(async () => {
-    dir = makeTempDir("skein-cli-initcwd-");
-    home = join(dir.path, "home");
-    // The demo's threads record the home as their cwd.
-    const demo = await runCli(["demo", "--home", home]);
-    expect(demo.code, demo.stderr).toBe(0);
-  });
-  afterAll(() => dir?.cleanup());
+  // The demo's threads record the home as their cwd.
+  const demo = useDemoHome("skein-cli-initcwd-");
 
   it("--home . and --cwd . mean the directory the user typed the command in, not the repository", () => {
-    const result = pnpmSkein(["list", "--home", ".", "--cwd", ".", "--json"], home);
+    const result = pnpmSkein(["list", "--home", ".", "--cwd", ".", "--json"], demo.home);
     expect(result.code, result.stderr).toBe(0);
     const items = (JSON.parse(result.stdout) as { items: { cwd: string }[] }).items;
     expect(items).toHaveLength(2);
-    expect(new Set(items.map((thread) => thread.cwd))).toEqual(new Set([home]));
+    expect(new Set(items.map((thread) => thread.cwd))).toEqual(new Set([demo.home]));
   });
 
   it("--cwd . from elsewhere filters on that directory (and finds nothing there)", () => {
-    const elsewhere = join(dir.path, "elsewhere");
+    const elsewhere = join(demo.dir, "elsewhere");
     mkdirSync(elsewhere);
     const result = pnpmSkein(["list", "--home", "../home", "--cwd", ".", "--json"], elsewhere);
     expect(result.code, result.stderr).toBe(0);
@@ -69,8 +59,8 @@ describe("relative paths through `pnpm skein` typed in another directory", () =>
   });
 
   it("export --to a relative directory writes next to where the user typed it", () => {
-    const result = pnpmSkein(["export", "--home", "home", "--to", "backup"], dir.path);
+    const result = pnpmSkein(["export", "--home", "home", "--to", "backup"], demo.dir);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe(`exported 2 threads (0 skipped, 0 failed) to ${join(dir.path, "backup")}\n`);
+    expect(result.stdout).toBe(`exported 2 threads (0 skipped, 0 failed) to ${join(demo.dir, "backup")}\n`);
   });
 });

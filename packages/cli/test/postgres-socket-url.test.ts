@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { makeTempDir, type TempDir } from "@skein/testkit";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { parseStoreLocation, redactUrl } from "../src/store-location.js";
+import { useDemoHome } from "./helpers/demo-home.js";
 import { runCli, runCliJson } from "./helpers/run-cli.js";
 
 const PG_URL = inject("pgUrl");
@@ -66,19 +65,10 @@ describe("postgres store URLs in every form pg reads", () => {
 });
 
 describe.skipIf(SOCKET_SKIP)("--store over a unix socket (child process, throwaway PostgreSQL)", () => {
-  let dir: TempDir;
-  let home: string;
+  const demo = useDemoHome("skein-cli-socket-");
   const schema = `cli_socket_${randomBytes(5).toString("hex")}`;
 
-  beforeAll(async () => {
-    dir = makeTempDir("skein-cli-socket-");
-    home = join(dir.path, "home");
-    const demo = await runCli(["demo", "--home", home]);
-    expect(demo.code, demo.stderr).toBe(0);
-  });
-
   afterAll(async () => {
-    dir?.cleanup();
     const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();
     try {
@@ -90,10 +80,10 @@ describe.skipIf(SOCKET_SKIP)("--store over a unix socket (child process, throwaw
 
   it("exports to and lists from postgres://user:password@/db?host=/socket/dir, never printing the password", async () => {
     const store = `postgres://skein:hunter2@/postgres?host=${socketDir()}&schema=${schema}`;
-    const exported = await runCli(["--home", home, "export", "--to", store]);
+    const exported = await runCli(["--home", demo.home, "export", "--to", store]);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toBe(`exported 2 threads (0 skipped, 0 failed) to postgres://skein:***@/postgres?host=${socketDir()}&schema=${schema}\n`);
-    const local = await runCliJson<{ items: { id: string }[] }>(["--home", home, "list", "--json"]);
+    const local = await runCliJson<{ items: { id: string }[] }>(["--home", demo.home, "list", "--json"]);
     const viaSocket = await runCliJson<{ items: { id: string }[] }>(["--store", store, "list", "--json"]);
     expect(viaSocket.items.map((thread) => thread.id).sort()).toEqual(local.items.map((thread) => thread.id).sort());
     expect(viaSocket.items).toHaveLength(2);

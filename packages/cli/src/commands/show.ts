@@ -1,6 +1,8 @@
 import type { RolloutLine, StoredThread } from "@skein/protocol";
 import type { CommandContext } from "../context.js";
+import type { Output } from "../output.js";
 import { withThreadStore } from "../open-store.js";
+import { withPager } from "../pager.js";
 import { resolveThread } from "../resolve-thread.js";
 import { describeLine } from "../format/describe-line.js";
 import { formatAge } from "../format/format-age.js";
@@ -11,6 +13,8 @@ import { truncate } from "../format/truncate.js";
 export interface ShowOptions {
   json?: boolean;
   items?: boolean;
+  /** `--no-pager`: commander sets `pager: false`. */
+  pager?: boolean;
 }
 
 /**
@@ -23,22 +27,25 @@ export async function showCommand(ctx: CommandContext, ref: string, options: Sho
     const loaded = options.items ? await store.loadHistory({ threadId: found.threadId, includeArchived: true }) : undefined;
     return { thread: found, history: loaded?.items };
   });
-  if (options.json) {
-    const body = history === undefined ? toThreadDetailJson(thread) : { ...toThreadDetailJson(thread), items: history };
-    ctx.out.line(JSON.stringify(body, null, 2));
-    return;
-  }
-  printSummary(ctx, thread);
-  if (history !== undefined) printHistory(ctx, history);
+  // On a terminal, long output goes through $PAGER as git does (docs/cli-pager.md).
+  const screen = options.pager === false ? { ...ctx.out, pager: undefined } : ctx.out;
+  await withPager(screen, (out) => {
+    if (options.json) {
+      const body = history === undefined ? toThreadDetailJson(thread) : { ...toThreadDetailJson(thread), items: history };
+      out.line(JSON.stringify(body, null, 2));
+      return;
+    }
+    printSummary(out, ctx.now(), thread);
+    if (history !== undefined) printHistory(out, history);
+  });
 }
 
-function printSummary(ctx: CommandContext, thread: StoredThread): void {
-  const { colors } = ctx.out;
-  const now = ctx.now();
+function printSummary(out: Output, now: number, thread: StoredThread): void {
+  const { colors } = out;
   const when = (ms: number | undefined) => (ms === undefined ? "-" : `${isoTime(ms)} (${formatAge(ms, now)})`);
   const rows: [string, string | undefined][] = [
     ["name", thread.name],
-    ["preview", thread.preview ? truncate(thread.preview, Math.max(ctx.out.width - 14, 20)) : undefined],
+    ["preview", thread.preview ? truncate(thread.preview, Math.max(out.width - 14, 20)) : undefined],
     ["cwd", thread.cwd],
     ["source", typeof thread.source === "string" ? thread.source : JSON.stringify(thread.source)],
     ["model", [thread.modelProvider, thread.model].filter(Boolean).join(" / ")],
@@ -50,21 +57,21 @@ function printSummary(ctx: CommandContext, thread: StoredThread): void {
     ["history", thread.historyMode],
     ["rollout", thread.rolloutPath],
   ];
-  ctx.out.line(colors.bold(colors.cyan(thread.threadId)));
+  out.line(colors.bold(colors.cyan(thread.threadId)));
   for (const [label, value] of rows) {
-    if (value !== undefined && value !== "") ctx.out.line(`  ${colors.dim(label.padEnd(12))}${value}`);
+    if (value !== undefined && value !== "") out.line(`  ${colors.dim(label.padEnd(12))}${value}`);
   }
 }
 
-function printHistory(ctx: CommandContext, history: readonly RolloutLine[]): void {
-  const { colors } = ctx.out;
-  ctx.out.line();
-  ctx.out.line(colors.bold(`history (${history.length} records)`));
+function printHistory(out: Output, history: readonly RolloutLine[]): void {
+  const { colors } = out;
+  out.line();
+  out.line(colors.bold(`history (${history.length} records)`));
   const numberWidth = String(history.length).length;
   for (const [index, line] of history.entries()) {
     const { kind, text } = describeLine(line);
     const prefix = `${String(index + 1).padStart(numberWidth)}  ${line.timestamp.slice(11, 19)}  ${kind}`;
-    const room = ctx.out.width - prefix.length - 2;
-    ctx.out.line(`${colors.dim(prefix)}${text && room > 8 ? `  ${truncate(text, room)}` : ""}`);
+    const room = out.width - prefix.length - 2;
+    out.line(`${colors.dim(prefix)}${text && room > 8 ? `  ${truncate(text, room)}` : ""}`);
   }
 }
