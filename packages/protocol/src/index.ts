@@ -35,3 +35,28 @@ export {
   stripUserMessagePrefix,
   goalObjectiveOf,
 } from "./user-message.js";
+export {
+  type SearchTerm,
+  type SearchQuery,
+  type SearchWord,
+  type MatchRanges,
+  type SearchSnippet,
+  MIN_IMPLICIT_PREFIX_LENGTH,
+  MAX_SEARCH_TERMS,
+  SNIPPET_LEAD_CHARS,
+  SNIPPET_WINDOW_CHARS,
+  foldSearchText,
+  searchWords,
+  parseSearchQuery,
+  matchSearchQuery,
+  highlightSearchQuery,
+  countSearchMatches,
+  searchSnippet,
+  markSnippet,
+} from "./search-query.js";
+export {
+  type SearchableRole,
+  type SearchableMessage,
+  MAX_TOOL_TEXT_CHARS,
+  searchableMessageOf,
+} from "./searchable-message.js";

@@ -5,6 +5,15 @@ export type { MarkArchivedParams, MarkUnarchivedParams } from "./internal/thread
 export { ThreadRow, ThreadRowInput } from "./thread-row.js";
 export { ListThreadsParams, ThreadSortKey, type ThreadPage } from "./list-threads.js";
 export { SearchThreadsParams, ftsQueryOf, type ThreadSearchHit, type ThreadSearchPage } from "./search-threads.js";
+export {
+  SearchMessagesParams,
+  ftsMatchOf,
+  type ContentSearchPage,
+  type ThreadContentHit,
+  type MessageHit,
+  type MessageHitRole,
+} from "./search-messages.js";
+export { MessageInput, ThreadMessagesInput, MESSAGE_ID_SPAN, type MessageState } from "./thread-messages.js";
 export { IndexedFile, IndexedFileInput, IndexedFileStatus, type IndexedFileStamp } from "./indexed-file.js";
 export type { Lease } from "./lease.js";
 export { loadMigrations, DEFAULT_MIGRATIONS_DIR, type Migration } from "./migrations/load-migrations.js";

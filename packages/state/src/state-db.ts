@@ -14,6 +14,9 @@ import { listThreads, type ListThreadsParams, type ThreadPage } from "./list-thr
 import type { MigrationReport } from "./migrations/migrate.js";
 import { recoverAndOpen, type RecoveredDb } from "./internal/recover.js";
 import { searchThreads, type SearchThreadsParams, type ThreadSearchPage } from "./search-threads.js";
+import { searchMessages, type ContentSearchPage, type SearchMessagesParams } from "./search-messages.js";
+import * as messages from "./thread-messages.js";
+import type { MessageState, ThreadMessagesInput } from "./thread-messages.js";
 import type { ThreadRow, ThreadRowInput } from "./thread-row.js";
 
 /** Options of {@link StateDb.open}. */
@@ -275,10 +278,59 @@ export class StateDb {
    *
    * @throws InvalidArgumentError naming the first invalid row or record; nothing is written then.
    */
-  writeIndexBatch(batch: { rows: readonly ThreadRowInput[]; files: readonly IndexedFileInput[] }): void {
+  writeIndexBatch(batch: {
+    rows: readonly ThreadRowInput[];
+    files: readonly IndexedFileInput[];
+    messages?: readonly ThreadMessagesInput[];
+  }): void {
     const rows = batch.rows.map((row) => threads.parseRowInput(row));
     const records = batch.files.map((record) => parseArgument(files.IndexedFileInput, record, "indexed file record"));
-    writeIndexBatch(this.#live(), rows, records, this.#now());
+    const msgs = (batch.messages ?? []).map((m) => parseArgument(messages.ThreadMessagesInput, m, "thread messages"));
+    writeIndexBatch(this.#live(), rows, records, this.#now(), msgs);
+  }
+
+  /**
+   * Writes the searchable messages of threads that have a row (docs/search.md), each
+   * `replace` or `append`, in one transaction. A thread without a row is skipped; returns how
+   * many were written.
+   *
+   * @throws InvalidArgumentError naming the first invalid input; nothing is written then.
+   */
+  writeThreadMessages(inputs: readonly ThreadMessagesInput[]): number {
+    const parsed = inputs.map((m) => parseArgument(messages.ThreadMessagesInput, m, "thread messages"));
+    const conn = this.#live();
+    return conn.db.transaction(() => parsed.filter((m) => messages.writeThreadMessages(conn, m)).length).immediate();
+  }
+
+  /** How far the messages of `threadId` are indexed, or undefined when they are not. */
+  getMessageState(threadId: string): MessageState | undefined {
+    return messages.getMessageState(this.#live(), threadId);
+  }
+
+  /** Every thread's message state as `[threadId, rolloutPath, byteOffset]` (unordered). */
+  listMessageStates(): Array<[threadId: string, rolloutPath: string, byteOffset: number]> {
+    return messages.listMessageStates(this.#live());
+  }
+
+  /**
+   * Removes from legacy forks the messages they copied from their parent (found once, in the
+   * thread that said them), for every fork indexed before its parent. Returns how many forks
+   * were resolved.
+   */
+  resolveInheritedMessages(): number {
+    const conn = this.#live();
+    return conn.db.transaction(() => messages.resolveInheritedMessages(conn)).immediate();
+  }
+
+  /**
+   * Content search (docs/search.md): threads whose name, preview or messages match `query`,
+   * by relevance (bm25; a thread by its best hit) or by last update, with their best hits.
+   *
+   * @throws InvalidArgumentError for params outside the contract or a query of too many terms.
+   * @throws InvalidCursorError for a malformed cursor or one from a different query.
+   */
+  searchMessages(params: SearchMessagesParams): ContentSearchPage {
+    return searchMessages(this.#live(), params);
   }
 
   /** Removes the record of `path`; true when there was one. */

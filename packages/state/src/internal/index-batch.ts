@@ -2,6 +2,7 @@ import type { IndexedFileInput } from "../indexed-file.js";
 import type { ThreadRowInput } from "../thread-row.js";
 import { statement, type Connection } from "./connection.js";
 import { UPSERT_THREAD_SQL, upsertParams } from "./thread-columns.js";
+import { writeThreadMessages, type ThreadMessagesInput } from "../thread-messages.js";
 
 // Why this exists: the FTS5 triggers of 0004 make every row write cost ~6x an explicit FTS
 // insert, because a statement that fires a trigger opens a savepoint and FTS5 flushes its
@@ -64,7 +65,13 @@ const sameTexts = (a: FtsTexts, b: FtsTexts) =>
  * Upserts validated rows (the rules of `upsertThread`) and records files, all in one IMMEDIATE
  * transaction, keeping the full-text index exactly as the triggers would.
  */
-export function writeIndexBatch(conn: Connection, rows: readonly ThreadRowInput[], files: readonly IndexedFileInput[], now: number): void {
+export function writeIndexBatch(
+  conn: Connection,
+  rows: readonly ThreadRowInput[],
+  files: readonly IndexedFileInput[],
+  now: number,
+  messages: readonly ThreadMessagesInput[] = [],
+): void {
   conn.db
     .transaction(() => {
       const triggers = rows.length > 0 ? suspendableTriggers(conn) : undefined;
@@ -96,6 +103,8 @@ export function writeIndexBatch(conn: Connection, rows: readonly ThreadRowInput[
         record.run(f.path, f.threadId ?? null, f.size, f.mtimeMs, f.byteOffset, f.indexedAtMs ?? now, f.status, f.error ?? null);
       }
       for (const trigger of triggers ?? []) conn.db.exec(trigger.sql);
+      // After the rows: a thread's messages are keyed by its row's seq.
+      for (const m of messages) writeThreadMessages(conn, m);
     })
     .immediate();
 }

@@ -2,6 +2,7 @@ import { ThreadMetadataPatch } from "@skein/protocol";
 import { ThreadRowInput, type ThreadRow } from "../thread-row.js";
 import { statement, type Connection } from "./connection.js";
 import { parseArgument } from "./parse-argument.js";
+import { deleteThreadMessages } from "../thread-messages.js";
 import { patchAssignments } from "./patch-columns.js";
 import { rowFromSql, THREAD_SELECT, UPSERT_THREAD_SQL, upsertParams, type SqlThreadRow } from "./thread-columns.js";
 
@@ -129,6 +130,7 @@ export function deleteThread(conn: Connection, id: string): boolean {
     .transaction((): boolean => {
       statement(conn, "DELETE FROM thread_dynamic_tools WHERE thread_id = ?").run(id);
       statement(conn, "DELETE FROM indexed_files WHERE thread_id = ?").run(id);
+      deleteThreadMessages(conn, id);
       return statement(conn, "DELETE FROM threads WHERE id = ?").run(id).changes > 0;
     })
     .immediate();

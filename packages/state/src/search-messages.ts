@@ -1,0 +1,203 @@
+import {
+  highlightSearchQuery,
+  matchSearchQuery,
+  parseSearchQuery,
+  searchSnippet,
+  MAX_SEARCH_TERMS,
+  type SearchQuery,
+  type SearchSnippet,
+} from "@skein/protocol";
+import { z } from "zod";
+import { InvalidArgumentError } from "./errors.js";
+import { statement, type Connection } from "./internal/connection.js";
+import { decodeCursor, encodeCursor, queryFingerprint } from "./internal/cursor.js";
+import { parseArgument } from "./internal/parse-argument.js";
+import { rowFromSql, THREAD_SELECT, type SqlThreadRow } from "./internal/thread-columns.js";
+import { PageSize } from "./list-threads.js";
+import { MESSAGE_ID_SPAN } from "./thread-messages.js";
+import type { ThreadRow } from "./thread-row.js";
+
+// Content search over the message index of migration 0005 (docs/search.md): bm25 per message,
+// a thread ranked by its best hit (its name and preview count too, weighted up).
+
+/**
+ * Parameters of `StateDb.searchMessages`. `query` is what a user typed (`parseSearchQuery`
+ * rules: words ANDed within one message, `"phrases"`, `prefix*`); `archived` absent = active.
+ */
+export const SearchMessagesParams = z.strictObject({
+  query: z.string().max(65_536),
+  includeTools: z.boolean().default(false),
+  sort: z.enum(["relevance", "updated"]).default("relevance"),
+  pageSize: PageSize,
+  cursor: z.string().optional(),
+  archived: z.boolean().default(false),
+  sources: z.array(z.string()).optional(),
+  modelProviders: z.array(z.string()).optional(),
+  cwdFilters: z.array(z.string()).optional(),
+  hitsPerThread: z.number().int().min(1).max(100).default(3),
+});
+export type SearchMessagesParams = z.input<typeof SearchMessagesParams>;
+
+/** Where a hit is: a message (by role) of the thread's own history, or its name or preview. */
+export type MessageHitRole = "user" | "assistant" | "tool" | "name" | "preview";
+
+/** One place a thread matched. */
+export interface MessageHit {
+  role: MessageHitRole;
+  /** 0-based position of the item among the non-blank lines of the thread's own file (messages only). */
+  position?: number;
+  turnId?: string;
+  /** Epoch ms of the item's line. */
+  atMs?: number;
+  /** Higher is better; comparable within one query. */
+  score: number;
+  snippet: SearchSnippet;
+}
+
+/** A matching thread and its best hits, best first. */
+export interface ThreadContentHit {
+  row: ThreadRow;
+  /** The best hit's score (relevance order sorts by it). */
+  score: number;
+  hits: MessageHit[];
+}
+
+/** One page of a content search. `nextCursor` is absent on the last page. */
+export interface ContentSearchPage {
+  items: ThreadContentHit[];
+  nextCursor?: string;
+}
+
+/** Name and preview matches outrank a message match of the same bm25 by this factor. */
+const SUMMARY_WEIGHT = 2;
+/** bm25 (a small negative float, lower is better) → an integer score, higher is better (cursor-safe). */
+const SCORE_SCALE = 1_000_000;
+
+/** The FTS5 query for a parsed query: each term a quoted phrase (a prefix with `*`), ANDed. */
+export function ftsMatchOf(query: SearchQuery): string | undefined {
+  if (query.terms.length === 0) return undefined;
+  return query.terms.map((t) => `"${t.words.join(" ")}"${t.prefix ? "*" : ""}`).join(" ");
+}
+
+const uniqueSorted = (values: readonly string[] | undefined): string[] | undefined =>
+  values === undefined || values.length === 0 ? undefined : [...new Set(values)].sort();
+
+/** Runs a content search. See `StateDb.searchMessages`. */
+export function searchMessages(conn: Connection, input: SearchMessagesParams): ContentSearchPage {
+  const p = parseArgument(SearchMessagesParams, input, "search params");
+  const query = parseSearchQuery(p.query);
+  if (query.terms.length > MAX_SEARCH_TERMS) {
+    throw new InvalidArgumentError("search params", `query has ${query.terms.length} distinct terms, at most ${MAX_SEARCH_TERMS}`);
+  }
+  const sources = uniqueSorted(p.sources);
+  const providers = uniqueSorted(p.modelProviders);
+  const cwds = p.cwdFilters === undefined ? undefined : [...new Set(p.cwdFilters)].sort();
+  const match = ftsMatchOf(query);
+  const fingerprint = queryFingerprint([
+    "content", match ?? null, p.includeTools, p.sort, p.archived, sources ?? null, providers ?? null, cwds ?? null,
+  ]);
+  const position = p.cursor === undefined ? undefined : decodeCursor(p.cursor, fingerprint);
+  if (match === undefined || (cwds !== undefined && cwds.length === 0)) return { items: [] };
+
+  const messageMatch = p.includeTools ? match : `{text} : (${match})`;
+  const summaryMatch = `{name preview} : (${match})`;
+  const where = ["t.archived = ?", "t.preview <> ''"];
+  const params: (string | number)[] = [messageMatch, summaryMatch, p.archived ? 1 : 0];
+  if (sources) {
+    where.push("t.source IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(sources));
+  }
+  if (providers) {
+    where.push("t.model_provider IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(providers));
+  }
+  if (cwds) {
+    where.push("t.cwd IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(cwds));
+  }
+  const sortExpr = p.sort === "relevance" ? "b.score" : "t.updated_at_ms";
+  if (position) {
+    where.push(`(${sortExpr}, t.id) < (?, ?)`);
+    params.push(position.value, position.id);
+  }
+  params.push(p.pageSize + 1);
+  // Messages are grouped by thread from the FTS rowid alone (seq << 24 | n): no join per hit.
+  const sql = `WITH hits AS (
+      SELECT h.rowid / ${MESSAGE_ID_SPAN} AS seq, min(h.r) AS r
+        FROM (SELECT rowid, rank AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ?) h GROUP BY 1
+      UNION ALL
+      SELECT rowid AS seq, rank * ${SUMMARY_WEIGHT} AS r FROM threads_fts WHERE threads_fts MATCH ?
+    ), best AS (
+      SELECT seq, CAST(round(-min(r) * ${SCORE_SCALE}) AS INTEGER) AS score FROM hits GROUP BY seq
+    )
+    SELECT ${THREAD_SELECT}, t.seq AS seq, b.score AS score FROM best b JOIN threads t ON t.seq = b.seq
+    WHERE ${where.join(" AND ")}
+    ORDER BY ${sortExpr} DESC, t.id DESC LIMIT ?`;
+  const rows = statement(conn, sql).all(...params) as (SqlThreadRow & { seq: number; score: number })[];
+  const more = rows.length > p.pageSize;
+  const page = more ? rows.slice(0, p.pageSize) : rows;
+  // A thread that matched only through rows an older build left at its seq has no hits: dropped.
+  const items = page
+    .map((r) => {
+      const row = rowFromSql(r);
+      return { row, score: r.score, hits: threadHits(conn, r.seq, row, query, messageMatch, p.hitsPerThread) };
+    })
+    .filter((item) => item.hits.length > 0);
+  const last = page.at(-1);
+  if (!more || !last) return { items };
+  const value = p.sort === "relevance" ? last.score : last.updated_at_ms;
+  return { items, nextCursor: encodeCursor(fingerprint, { value, id: last.id }) };
+}
+
+interface SqlHit {
+  id: number;
+  thread_id: string;
+  position: number;
+  turn_id: string | null;
+  role: "user" | "assistant" | "tool";
+  at_ms: number | null;
+  text: string | null;
+  tool_text: string | null;
+  r: number;
+}
+
+const HITS_SQL = `SELECT m.id, m.thread_id, m.position, m.turn_id, m.role, m.at_ms, m.text, m.tool_text, h.r
+  FROM (SELECT rowid, rank AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rank LIMIT ?) h
+  JOIN thread_messages m ON m.id = h.rowid ORDER BY h.r, m.id`;
+
+/** The best hits of one thread: its name (when it matches), then its best messages; identical texts once. */
+function threadHits(conn: Connection, seq: number, row: ThreadRow, query: SearchQuery, match: string, limit: number): MessageHit[] {
+  const hits: MessageHit[] = [];
+  const seen = new Set<string>();
+  const summary = (role: "name" | "preview", text: string | undefined) => {
+    if (!text || seen.has(`${role}\n${text}`)) return;
+    const ranges = matchSearchQuery(text, query);
+    if (!ranges) return;
+    seen.add(`${role}\n${text}`);
+    hits.push({ role, score: 0, snippet: searchSnippet(text, ranges) });
+  };
+  summary("name", row.name);
+  const lo = seq * MESSAGE_ID_SPAN;
+  // Fetch a few more than needed: identical texts (a message repeated) are shown once.
+  for (const m of statement(conn, HITS_SQL).all(match, lo, lo + MESSAGE_ID_SPAN, limit * 2 + 2) as SqlHit[]) {
+    if (hits.length >= limit) break;
+    if (m.thread_id !== row.threadId) continue;
+    const text = m.text ?? m.tool_text ?? "";
+    const key = `${m.role}\n${text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const ranges = matchSearchQuery(text, query) ?? highlightSearchQuery(text, query);
+    hits.push({
+      role: m.role,
+      position: m.position,
+      ...(m.turn_id !== null ? { turnId: m.turn_id } : {}),
+      ...(m.at_ms !== null ? { atMs: m.at_ms } : {}),
+      score: Math.round(-m.r * SCORE_SCALE),
+      snippet: searchSnippet(text, ranges),
+    });
+  }
+  if (hits.length === 0) summary("preview", row.preview);
+  const name = hits[0]?.role === "name" ? hits[0] : undefined;
+  if (name) name.score = Math.max(0, ...hits.map((h) => h.score)) + 1;
+  return hits.slice(0, limit);
+}
