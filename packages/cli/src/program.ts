@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CommandContext } from "./context.js";
 import { debugTrace, describeError } from "./describe-error.js";
+import { UsageError } from "./errors.js";
 import { resolveHome } from "./home.js";
 import { invocationDir } from "./invocation-dir.js";
 import { assertLocalStore, describeLocation, parseStoreLocation } from "./store-location.js";
@@ -239,16 +240,20 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
   command("demo", "run a scripted two-turn agent session with a tool, resume it, fork it, rename it, list")
     .addHelpText(
       "after",
-      `${examples("skein demo", "skein demo --home /tmp/skein-demo && skein list --home /tmp/skein-demo")}\n` +
-        "Runs on --home DIR (or a local --store DIR), else on a fresh temporary directory; $SKEIN_HOME and $SKEIN_STORE are not used.\n",
+      `${examples("skein demo", "skein demo --home /tmp/skein-demo && skein list --home /tmp/skein-demo", "skein demo --model-url http://127.0.0.1:8080/v1 --model gpt-5")}\n` +
+        "Runs on --home DIR (or a local --store DIR), else on a fresh temporary directory; $SKEIN_HOME and $SKEIN_STORE are not used.\n" +
+        "With --model-url the turns go to that Responses-API server ($OPENAI_API_KEY is sent when set); else a scripted model answers, offline.\n",
     )
-    .action(async () => {
+    .option("--model-url <url>", "a Responses-API base URL (OpenAI or compatible) to run the turns against")
+    .option("--model <name>", "the model to ask at --model-url (default gpt-5)")
+    .action(async (options: { modelUrl?: string; model?: string }) => {
+      if (options.model !== undefined && options.modelUrl === undefined) throw new UsageError("--model needs --model-url (offline, the scripted model answers)");
       const { demoCommand } = await import("./commands/demo.js");
       const common = program.opts<CommonOptions>();
       const context = ctx();
       if (common.store !== undefined) assertLocalStore(context.store, "demo", "it shows the JSONL files of a home");
       const home = common.store === undefined && common.home === undefined ? undefined : context.home;
-      await demoCommand({ out: context.out, now: context.now, home });
+      await demoCommand({ out: context.out, now: context.now, home, ...(options.modelUrl !== undefined && { modelUrl: options.modelUrl }), ...(options.model !== undefined && { modelName: options.model }) });
     });
 
   return program;

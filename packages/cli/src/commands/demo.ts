@@ -11,6 +11,10 @@ export interface DemoContext {
   out: Output;
   now: () => number;
   home?: string;
+  /** A Responses-API base URL: the turns go to this server (via `@skein/model-openai`) instead of the scripted model. */
+  modelUrl?: string;
+  /** The model to ask at `modelUrl` (default `gpt-5`, core-session's default model). */
+  modelName?: string;
 }
 
 /** The demo's one dynamic tool: defined at thread start, called by the model in turn 2. */
@@ -31,7 +35,7 @@ const MODEL = "scripted-1";
  * the history came back; fork; rename; list. Prints each step as it goes.
  */
 export async function demoCommand(ctx: DemoContext): Promise<void> {
-  const { ThreadManager, ScriptedModel } = await import("@skein/core-session");
+  const { ThreadManager, ScriptedModel, DEFAULT_MODEL } = await import("@skein/core-session");
   const { out } = ctx;
   const c = out.colors;
   const fresh = ctx.home === undefined;
@@ -44,7 +48,10 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
   step(`Open a home`);
   say(`${home}${fresh ? c.dim(" (fresh temporary directory; pass --home DIR to choose)") : ""}`);
 
-  const model = new ScriptedModel();
+  // The scripted model by default (offline); a real server through the openai SDK with --model-url.
+  const modelName = ctx.modelUrl === undefined ? MODEL : (ctx.modelName ?? DEFAULT_MODEL);
+  const model = ctx.modelUrl === undefined ? new ScriptedModel() : await realModel(ctx.modelUrl, modelName);
+  if (ctx.modelUrl !== undefined) say(`model ${c.bold(modelName)} at ${ctx.modelUrl}`);
   // The application's side of the tool; calls are recorded so the demo can show them.
   const toolCalls: { args: unknown; output: string }[] = [];
   const toolHandlers = {
@@ -59,7 +66,7 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
   const first = await openStore(home, { create: true });
   let threadId: string;
   try {
-    const manager = new ThreadManager({ store: first, defaults: { modelProvider: MODEL_PROVIDER, model: MODEL, cwd: home } });
+    const manager = new ThreadManager({ store: first, defaults: { modelProvider: MODEL_PROVIDER, model: modelName, cwd: home } });
     step("Start a thread with a dynamic tool");
     const session = await manager.startThread({ cwd: home, dynamicTools: [DEMO_TOOL], toolHandlers });
     threadId = session.threadId;
@@ -87,7 +94,7 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
 
   const second = await openStore(home);
   try {
-    const manager = new ThreadManager({ store: second, defaults: { modelProvider: MODEL_PROVIDER, model: MODEL, cwd: home } });
+    const manager = new ThreadManager({ store: second, defaults: { modelProvider: MODEL_PROVIDER, model: modelName, cwd: home } });
     step("Resume in a fresh manager over a new store instance");
     const resumed = await manager.resumeThread({ threadId });
     const request = await resumed.nextModelRequest();
@@ -110,4 +117,10 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
     await second.close();
   }
   out.line(`\n${c.green("done.")} Explore it: skein list --home ${home}`);
+}
+
+/** A Responses-API client for `url` (key from $OPENAI_API_KEY, if any). Loaded only when asked for. */
+async function realModel(url: string, model: string) {
+  const { OpenAIResponsesModel } = await import("@skein/model-openai");
+  return new OpenAIResponsesModel({ baseURL: url, model });
 }
