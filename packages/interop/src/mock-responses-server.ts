@@ -33,6 +33,7 @@ const DEFAULT_TOOL_ARGUMENTS: Readonly<Record<string, unknown>> = {
 const FALLBACK_TOOL_ARGUMENTS = { key: "alpha" };
 const TOOL_TRIGGER = /\[\[tool:([A-Za-z0-9_.-]+)\]\]/;
 const COMPACTION_MARKER = "CONTEXT CHECKPOINT COMPACTION";
+const SLOW_TRIGGER = "[[slow]]";
 
 /**
  * A stand-in for the OpenAI Responses API that Codex talks to in tests. It answers every
@@ -127,11 +128,19 @@ export class MockResponsesServer {
       res.end(JSON.stringify({ error: { message: `mock has no route ${req.method} ${req.url}` } }));
       return;
     }
+    const events = this.#replyEvents(request);
+    if (isRecord(body) && body["stream"] === false) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(finishedResponse(events)));
+      return;
+    }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    for (const event of this.#replyEvents(request)) {
+    const slow = (lastUserText(body) ?? "").includes(SLOW_TRIGGER) && !isToolOutput(inputItems(body).at(-1));
+    for (const event of slow ? events.slice(0, 3) : events) {
       res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     }
-    res.end();
+    // A slow reply never completes: the connection stays open until the client hangs up or close().
+    if (!slow) res.end();
   }
 
   #replyEvents(request: MockRequest): Array<{ type: string } & Record<string, unknown>> {
@@ -248,6 +257,17 @@ function outputText(output: unknown): string {
   if (typeof output === "string") return output;
   if (Array.isArray(output)) return contentText(output);
   return JSON.stringify(output);
+}
+
+/** The `response.completed` response of a reply, with the finished output items added. */
+function finishedResponse(events: ReadonlyArray<{ type: string } & Record<string, unknown>>): Record<string, unknown> {
+  const completed = events.find((e) => e.type === "response.completed");
+  const output = events.filter((e) => e.type === "response.output_item.done").map((e) => e["item"]);
+  return { ...(completed?.["response"] as Record<string, unknown>), output };
+}
+
+function isToolOutput(item: unknown): boolean {
+  return isRecord(item) && item["type"] === "function_call_output";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
