@@ -13,7 +13,7 @@ import {
 import { EmptyRolloutError, MissingSessionMetaError, RolloutNotFoundError } from "./errors.js";
 import { isBlank, readLinesSync, sniffLine } from "./internal/line-splitter.js";
 import { gitInfoOf, opt, parseItem } from "./internal/record-helpers.js";
-import { findRolloutPath } from "./layout.js";
+import { findRolloutPath } from "./home-scan.js";
 
 // Behaviour: codex-storage-spec.md §4.6 (read_head_summary); codex-quirks.md (fork previews).
 

@@ -8,14 +8,23 @@ export {
   isArchivedPath,
   archivedPathFor,
   unarchivedPathFor,
+  type ParsedRolloutFileName,
+} from "./layout.js";
+export {
   findRolloutPath,
   scanRolloutFiles,
-  type ParsedRolloutFileName,
-  type FoundRollout,
-  type FindRolloutPathOptions,
+  scanHome,
+  scanRolloutDir,
+  watchedDirPaths,
+  homeRoots,
   type RolloutFileInfo,
   type ScanRolloutFilesOptions,
-} from "./layout.js";
+  type HomeScan,
+  type HomeRoots,
+  type WatchedDir,
+  type FoundRollout,
+  type FindRolloutPathOptions,
+} from "./home-scan.js";
 export {
   RolloutRecorder,
   appendRolloutItemsToPath,

@@ -3,7 +3,7 @@ import { RolloutLine, type SessionMeta } from "@skein/protocol";
 import { EmptyRolloutError, ForkCycleError, MissingForkParentError, RolloutNotFoundError } from "./errors.js";
 import { checkRolloutLine } from "./internal/check-rollout-line.js";
 import { isBlank } from "./internal/line-splitter.js";
-import { findRolloutPath } from "./layout.js";
+import { findRolloutPath } from "./home-scan.js";
 
 // Behaviour: codex-storage-spec.md §4.5; codex-real-format.md §3.1, §4 (history_base).
 

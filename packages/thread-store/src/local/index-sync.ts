@@ -2,11 +2,19 @@ import { randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { relative } from "node:path";
-import { findRolloutPath, parseRolloutFileName, type ExtractedThreadMetadata, type RolloutFileInfo } from "@skein/rollout";
+import {
+  findRolloutPath,
+  homeRoots,
+  parseRolloutFileName,
+  scanHome,
+  scanRolloutDir,
+  watchedDirPaths,
+  type ExtractedThreadMetadata,
+  type RolloutFileInfo,
+} from "@skein/rollout";
 import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type StateDb, type ThreadRow } from "@skein/state";
 import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
 import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
-import { homeRoots, scanDir, scanHome, watchedDirPaths } from "./scan-home.js";
 import { currentMark, formatMark, readSessionIndexChanges } from "./session-index-changes.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
@@ -89,7 +97,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     return report;
   }
   try {
-    const scan = scanHome(ctx.home, (error) => report.problems.push({ path: error.message, reason: "symlink resolves outside the home" }));
+    const scan = scanHome(ctx.home, { onRefused: (error) => report.problems.push({ path: error.message, reason: "symlink resolves outside the home" }) });
     const { files } = scan;
     report.scanned = files.length;
     const known = new Map<string, Stamp>();
@@ -304,7 +312,7 @@ export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise
     if (seen.get(key) === mtime) continue;
     report.changedDirs++;
     const present = new Set<string>();
-    for (const file of scanDir(dir, archived, roots)) {
+    for (const file of scanRolloutDir(dir, archived, roots)) {
       present.add(file.path);
       if (!db.getIndexedFile(file.path) && (await indexPath(ctx, db, file.path, archived, nameOf))) report.indexedFiles++;
     }
