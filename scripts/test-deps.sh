@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Sourced by test.sh: brings the system tools some suites need, on a Debian machine as root,
 # when they are missing — a PostgreSQL server (thread-store-postgres, cli export/import),
-# strace (the real-fsync durability test), less (the CLI's default pager, on a pseudo-terminal)
-# and Chromium (browser tests, driven by playwright-core through /usr/bin/chromium). Elsewhere
-# nothing is installed: the suites that need a missing tool skip with their reason (and under
-# SKEIN_NO_SKIP=1 a skip is a failure).
+# strace (the real-fsync durability test), less (the CLI's default pager, on a pseudo-terminal),
+# zsh and fish (the CLI's completion scripts run in them) and Chromium (browser tests, driven by
+# playwright-core through /usr/bin/chromium). Elsewhere nothing is installed: the suites that
+# need a missing tool skip with their reason (and under SKEIN_NO_SKIP=1 a skip is a failure).
 have_postgres() {
   command -v initdb >/dev/null 2>&1 && return 0
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null 2>&1
@@ -14,6 +14,8 @@ skein_missing_packages() {
   have_postgres || missing+=(postgresql)
   command -v strace >/dev/null 2>&1 || missing+=(strace)
   command -v less >/dev/null 2>&1 || missing+=(less)
+  command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+  command -v fish >/dev/null 2>&1 || missing+=(fish)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   echo "${missing[@]}"
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CommandContext } from "./context.js";
+import { COMPLETION_INSTALL_HELP } from "./completion/install-help.js";
 import { debugTrace, describeError } from "./describe-error.js";
 import { UsageError } from "./errors.js";
 import { resolveHome } from "./home.js";
@@ -254,6 +255,22 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
       if (common.store !== undefined) assertLocalStore(context.store, "demo", "it shows the JSONL files of a home");
       const home = common.store === undefined && common.home === undefined ? undefined : context.home;
       await demoCommand({ out: context.out, now: context.now, home, ...(options.modelUrl !== undefined && { modelUrl: options.modelUrl }), ...(options.model !== undefined && { modelName: options.model }) });
+    });
+
+  command("completion", "print a shell completion script (bash, zsh or fish)")
+    .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
+    .addHelpText("after", COMPLETION_INSTALL_HELP)
+    .action(async (shell: "bash" | "zsh" | "fish") => {
+      const { completionCommand } = await import("./commands/completion.js");
+      completionCommand(program, shell, out);
+    });
+
+  // Called by the completion scripts: thread names and ids, read the lean way.
+  program
+    .command("__complete <kind> [prefix]", { hidden: true })
+    .action(async (kind: string, prefix: string | undefined) => {
+      const { completeCommand } = await import("./commands/completion.js");
+      await completeCommand(ctx(), kind, prefix ?? "");
     });
 
   return program;

@@ -50,6 +50,7 @@ export {
 } from "./history/index.js";
 export {
   LocalThreadStore,
+  SKEIN_STATE_DB_FILE,
   type LocalThreadStoreOptions,
   type LocalIndexMode,
   type CatchUpMode,

@@ -1,4 +1,4 @@
-export { LocalThreadStore } from "./local-thread-store.js";
+export { LocalThreadStore, SKEIN_STATE_DB_FILE } from "./local-thread-store.js";
 export type {
   LocalThreadStoreOptions,
   LocalIndexMode,
