@@ -29,7 +29,7 @@ export {
   type ToolCallContext,
 } from "./thread-session.js";
 export { TurnStream, type TurnEvent, type TurnEventListener } from "./turn-events.js";
-export { TURN_ABORTED_MARKER, abortedToolOutput } from "./turn-interrupt.js";
+export { TURN_ABORTED_MARKER, CANCELLED_TOOL_OUTPUT } from "./turn-interrupt.js";
 export {
   mergeDynamicTools,
   normalizeDynamicTools,

@@ -8,14 +8,14 @@ import type { ModelCallOptions, ModelClient, ModelStreamEvent, ModelUsage } from
 import { type ModelRequest, buildModelRequest } from "./model-request.js";
 import { type TurnEventListener, TurnStream } from "./turn-events.js";
 import { type ToolCallOutcome, type TurnForm, turnForm } from "./turn-form.js";
-import { abortedToolOutput, abortedTurnEvent, interruptedTurnRecords, untilAborted } from "./turn-interrupt.js";
+import { CANCELLED_TOOL_OUTPUT, abortedTurnEvent, cancelledToolCallRecords, interruptedTurnRecords, untilAborted } from "./turn-interrupt.js";
 import { type WireTokenUsage, addUsage, assistantText, lastTokenTotals, response, tokenCount } from "./turn-items.js";
 
 /** What a tool handler gets besides the arguments. */
 export interface ToolCallContext {
   /** The model's id of this call. */
   callId: string;
-  /** Fires when the turn is interrupted; the call's output is then `aborted by user after …`. */
+  /** Fires when the turn is interrupted; the model then gets `CANCELLED_TOOL_OUTPUT` for this call. */
   signal: AbortSignal;
 }
 
@@ -230,7 +230,8 @@ export class ThreadSession {
       if (calls.length === 0) break;
       const dynamic = new Set(this.#tools.map((t) => t.name));
       const outcomes = await Promise.all(calls.map((call) => runTool(call, handlers, { dynamic: dynamic.has(call.name), now, signal, onEvent })));
-      await this.#record(outcomes.flatMap((outcome) => this.#form.toolResult(turnId, outcome)), result);
+      const toolRecords = (o: ToolRunOutcome) => (o.cancelled ? cancelledToolCallRecords(this.historyMode, this.threadId, turnId, o) : this.#form.toolResult(turnId, o));
+      await this.#record(outcomes.flatMap(toolRecords), result);
       if (signal?.aborted) return await interrupted();
     }
     const completion = { lastAgentMessage: result.lastAgentMessage, startedAtMs, completedAtMs: now() };
@@ -343,8 +344,11 @@ interface ToolRun {
   onEvent: TurnEventListener | undefined;
 }
 
-/** Runs one call to its outcome; never rejects. An interrupt settles it at once with Codex's abort output. */
-async function runTool(call: FunctionCall, handlers: ToolHandlers, run: ToolRun): Promise<ToolCallOutcome> {
+/** A tool call's outcome; `cancelled` when an interrupt cut it short. */
+type ToolRunOutcome = ToolCallOutcome & { cancelled?: boolean };
+
+/** Runs one call to its outcome; never rejects. An interrupt settles it at once as cancelled. */
+async function runTool(call: FunctionCall, handlers: ToolHandlers, run: ToolRun): Promise<ToolRunOutcome> {
   const { dynamic, now, signal, onEvent } = run;
   const startedAtMs = now();
   onEvent?.({ type: "tool_call_started", callId: call.call_id, tool: call.name, arguments: call.arguments });
@@ -353,7 +357,7 @@ async function runTool(call: FunctionCall, handlers: ToolHandlers, run: ToolRun)
   return outcome;
 }
 
-async function toolOutcome(call: FunctionCall, handlers: ToolHandlers, dynamic: boolean, now: () => number, startedAtMs: number, signal: AbortSignal | undefined): Promise<ToolCallOutcome> {
+async function toolOutcome(call: FunctionCall, handlers: ToolHandlers, dynamic: boolean, now: () => number, startedAtMs: number, signal: AbortSignal | undefined): Promise<ToolRunOutcome> {
   const done = (output: string, success: boolean): ToolCallOutcome => ({
     callId: call.call_id,
     tool: call.name,
@@ -371,7 +375,7 @@ async function toolOutcome(call: FunctionCall, handlers: ToolHandlers, dynamic: 
     const output = untilAborted(Promise.resolve().then(() => handler(call.arguments ? JSON.parse(call.arguments) : {}, context)), signal);
     return done(await output, true);
   } catch (error) {
-    if (signal?.aborted) return done(abortedToolOutput(now() - startedAtMs), false);
+    if (signal?.aborted) return { ...done(CANCELLED_TOOL_OUTPUT, false), cancelled: true };
     return done(`tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}`, false);
   }
 }

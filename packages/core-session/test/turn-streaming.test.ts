@@ -2,6 +2,8 @@ import type { RolloutItem } from "@skein/protocol";
 import { InMemoryThreadStore } from "@skein/thread-store";
 import { describe, expect, it } from "vitest";
 import {
+  CANCELLED_TOOL_OUTPUT,
+  LiveThread,
   type ModelClient,
   type ModelResponse,
   ScriptedModel,
@@ -9,8 +11,10 @@ import {
   ThreadManager,
   type TurnEvent,
   TurnInterruptedError,
+  normalizeDynamicTools,
 } from "../src/index.js";
 import { manualClock } from "./fixtures/clock.js";
+import { type ThreadId, newThreadId } from "@skein/protocol";
 import { LOOKUP_TOOL } from "./fixtures/items.js";
 
 function manager(store = new InMemoryThreadStore()) {
@@ -120,7 +124,7 @@ describe("interrupted turns", () => {
     expect(handlerSignal?.aborted).toBe(true);
     expect(payloadTypes(session.history).slice(4)).toEqual(["response_item:function_call", "event_msg:token_count", "response_item:function_call_output", "response_item:message", "event_msg:turn_aborted"]);
     expect(session.history.find((i) => (i.payload as { type?: string }).type === "function_call_output")!.payload).toMatchObject({
-      output: expect.stringMatching(/^aborted by user after \d+\.\ds$/),
+      output: CANCELLED_TOOL_OUTPUT,
     });
     // The history stays a valid conversation: every call has its output.
     expect(session.nextModelRequest().input.filter((i) => i.type === "function_call_output")).toHaveLength(1);
@@ -142,5 +146,24 @@ describe("interrupted turns", () => {
     const next = await session.runTurn({ userText: "second", model: new ScriptedModel() });
     expect(next.lastAgentMessage).toBe("hi from scripted model #1 (you said: second)");
     expect(session.history.at(-1)!.payload).toMatchObject({ type: "task_complete", turn_id: next.turnId });
+  });
+
+  it("in a paginated thread a cut-short dynamic tool call also gets Codex's failed DynamicToolCall item", async () => {
+    const store = new InMemoryThreadStore();
+    const threadId = newThreadId() as ThreadId;
+    const live = await LiveThread.create(store, { threadId, source: "cli", historyMode: "paginated", dynamicTools: normalizeDynamicTools([LOOKUP_TOOL]), metadata: { modelProvider: "openai", cwd: "/work" } });
+    await live.appendItems([{ type: "event_msg", payload: { type: "thread_settings_applied", thread_id: threadId, thread_settings: {} } }]);
+    await live.shutdown();
+    const controller = new AbortController();
+    const lookup = () => (setImmediate(() => controller.abort()), new Promise<string>(() => undefined));
+    const session = await manager(store).resumeThread({ threadId, toolHandlers: { lookup } });
+    await expect(session.runTurn({ userText: "[[tool:lookup]]", turnId: "t-p", model: new ScriptedModel(), signal: controller.signal })).rejects.toBeInstanceOf(TurnInterruptedError);
+    const item = session.history.map((i) => i.payload as Record<string, unknown>).find((p) => p["type"] === "item_completed" && (p["item"] as { type: string }).type === "DynamicToolCall");
+    expect(item).toMatchObject({
+      thread_id: threadId,
+      turn_id: "t-p",
+      item: { type: "DynamicToolCall", id: "call_scripted_1", tool: "lookup", arguments: { key: "alpha" }, status: "failed", content_items: [], success: false, error: CANCELLED_TOOL_OUTPUT },
+    });
+    expect(payloadTypes(session.history).slice(-4)).toEqual(["event_msg:item_completed", "response_item:function_call_output", "response_item:message", "event_msg:turn_aborted"]);
   });
 });

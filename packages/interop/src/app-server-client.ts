@@ -262,6 +262,8 @@ export class AppServerClient {
   }
 
   #send(message: unknown): void {
+    // A late answer (a tool call settled after close()) has nowhere to go.
+    if (this.#child.stdin.writableEnded) return;
     this.#child.stdin.write(`${JSON.stringify(message)}\n`);
   }
 

@@ -11,6 +11,7 @@ import { requestConversation } from "./support/views.js";
 const PROVIDER = "skein-mock";
 const TOOL_PROMPT = "[[tool:mock_lookup]] look alpha up";
 const SLOW_PROMPT = "[[slow]] tell me a long story";
+const SLOW_TOOL_PROMPT = "[[tool:mock_lookup]] the tool is slow today";
 // What Codex's app-server client answers for the dynamic tool; Skein's handler answers the same.
 const TOOL_OUTPUT = 'mock_lookup({"key":"alpha"}) = 42';
 
@@ -24,6 +25,7 @@ describe("threads whose turns @skein/model-openai produced", () => {
   let skeinLines: Line[];
   let codexToolTurn: Line[];
   let codexInterruptedTurn: Line[];
+  let codexCutToolTurn: Line[];
 
   beforeAll(async () => {
     codex = await CodexRunner.start({ provider: PROVIDER });
@@ -34,7 +36,9 @@ describe("threads whose turns @skein/model-openai produced", () => {
     const store = await LocalThreadStore.open({ home: codex.codexHome });
     try {
       const manager = new ThreadManager({ store, defaults: { modelProvider: PROVIDER, model: "mock-model", cwd: codex.workDir } });
-      const session = await manager.startThread({ dynamicTools: [LOOKUP_TOOL], toolHandlers: { mock_lookup: async (args) => `mock_lookup(${JSON.stringify(args)}) = 42` } });
+      let hang = false; // the last turn's tool never answers
+      const mock_lookup = async (args: unknown) => (hang ? new Promise<string>(() => undefined) : `mock_lookup(${JSON.stringify(args)}) = 42`);
+      const session = await manager.startThread({ dynamicTools: [LOOKUP_TOOL], toolHandlers: { mock_lookup } });
       skeinThreadId = session.threadId;
       const streamed = new OpenAIResponsesModel({ baseURL, apiKey: "dummy-mock-key", maxRetries: 0 });
       const plain = new OpenAIResponsesModel({ baseURL, apiKey: "dummy-mock-key", maxRetries: 0, stream: false });
@@ -43,6 +47,10 @@ describe("threads whose turns @skein/model-openai produced", () => {
       const controller = new AbortController();
       const interrupted = session.runTurn({ userText: SLOW_PROMPT, model: streamed, signal: controller.signal, onEvent: (e) => e.type === "output_text_delta" && controller.abort() });
       await expect(interrupted).rejects.toBeInstanceOf(TurnInterruptedError);
+      hang = true;
+      const cut = new AbortController();
+      const cutShort = session.runTurn({ userText: SLOW_TOOL_PROMPT, model: streamed, signal: cut.signal, onEvent: (e) => e.type === "tool_call_started" && setImmediate(() => cut.abort()) });
+      await expect(cutShort).rejects.toBeInstanceOf(TurnInterruptedError);
       await manager.shutdownAll();
     } finally {
       await store.close();
@@ -50,7 +58,12 @@ describe("threads whose turns @skein/model-openai produced", () => {
     skeinLines = rolloutLines(await pathOf(skeinThreadId));
 
     // Codex: the same tool turn and the same interrupted turn in a legacy app-server thread.
-    const app = await codex.appServer();
+    let release: ((result: { contentItems: Array<{ type: "inputText"; text: string }>; success: boolean }) => void) | undefined; // never called: the tool never answers
+    let hang = false;
+    const app = await codex.appServer({
+      onDynamicToolCall: (call) =>
+        hang ? new Promise((resolve) => (release = resolve)) : { contentItems: [{ type: "inputText", text: `${call.tool}(${JSON.stringify(call.arguments)}) = 42` }], success: true },
+    });
     const codexThread = (await app.startThread({ cwd: codex.workDir, historyMode: "legacy", dynamicTools: [LOOKUP_TOOL] })).id;
     await app.runTurn(codexThread, TOOL_PROMPT);
     const started = await app.request<{ turn: { id: string } }>("turn/start", { threadId: codexThread, input: [{ type: "text", text: SLOW_PROMPT, text_elements: [] }] });
@@ -58,13 +71,22 @@ describe("threads whose turns @skein/model-openai produced", () => {
     await app.waitForNotification("item/agentMessage/delta", (p) => p["threadId"] === codexThread);
     await app.request("turn/interrupt", { threadId: codexThread, turnId: started.turn.id });
     await completed;
+    // The same tool turn, interrupted while the client runs the tool.
+    hang = true;
+    const toolStarted = await app.request<{ turn: { id: string } }>("turn/start", { threadId: codexThread, input: [{ type: "text", text: SLOW_TOOL_PROMPT, text_elements: [] }] });
+    const toolCompleted = app.waitForNotification("turn/completed", (p) => p["threadId"] === codexThread);
+    for (let i = 0; i < 600 && !release; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await app.request("turn/interrupt", { threadId: codexThread, turnId: toolStarted.turn.id });
+    await toolCompleted;
     await app.close();
-    [codexToolTurn, codexInterruptedTurn] = turnsOf(rolloutLines(await pathOf(codexThread))) as [Line[], Line[]];
+    [codexToolTurn, codexInterruptedTurn, codexCutToolTurn] = turnsOf(rolloutLines(await pathOf(codexThread))) as [Line[], Line[], Line[]];
   }, 120_000);
   afterAll(async () => {
     await mock?.close();
     await codex?.close();
   });
+
+  const byKind = (a: Line, b: Line) => kinds([a])[0]!.localeCompare(kinds([b])[0]!);
 
   async function pathOf(threadId: string): Promise<string> {
     return (await scanRolloutFiles(codex.codexHome)).find((f) => f.threadId === threadId)!.path;
@@ -98,6 +120,16 @@ describe("threads whose turns @skein/model-openai produced", () => {
     expect(JSON.stringify(ours)).not.toContain("mock reply");
   });
 
+  it("records a tool call cut short by the interrupt as Codex does: Codex's cancellation output, the marker, turn_aborted", () => {
+    const ours = comparableTurn(turnsOf(skeinLines)[3]!);
+    const codexs = comparableTurn(codexCutToolTurn);
+    const items = (lines: Line[]) => lines.filter((l) => l.type === "response_item");
+    expect(items(ours)).toEqual(items(codexs));
+    expect(kinds(items(ours))).toEqual(["response_item:message", "response_item:function_call", "response_item:function_call_output", "response_item:message"]);
+    expect(kinds(ours).sort()).toEqual(kinds(codexs).sort());
+    expect(codexs.filter((l) => l.type === "event_msg").sort(byKind)).toMatchObject(ours.filter((l) => l.type === "event_msg").sort(byKind));
+  });
+
   it("codex exec resume sends the whole history the client produced, the tool exchange and the interrupt marker, and offers the tool", async () => {
     await codex.execResume(skeinThreadId, "codex continues");
     const body = codex.mock.requestsFor(skeinThreadId)[0]!.body;
@@ -107,9 +139,10 @@ describe("threads whose turns @skein/model-openai produced", () => {
       `user: ${TOOL_PROMPT}`,
       `assistant: tool output: ${TOOL_OUTPUT}`,
       `user: ${SLOW_PROMPT}`,
+      `user: ${SLOW_TOOL_PROMPT}`,
       "user: codex continues",
     ]);
-    expect(inputMessages(body).some((m) => m.role === "user" && m.text.startsWith("<turn_aborted>"))).toBe(true);
+    expect(inputMessages(body).filter((m) => m.role === "user" && m.text.startsWith("<turn_aborted>"))).toHaveLength(2);
     expect(offeredToolNames(body)).toContain(LOOKUP_TOOL.name);
   });
 
@@ -119,7 +152,7 @@ describe("threads whose turns @skein/model-openai produced", () => {
     const read = await app.readThread(skeinThreadId, true);
     const turn = await app.runTurn(skeinThreadId, "[[tool:mock_lookup]] codex uses the tool too");
     await app.close();
-    expect(read.turns.slice(0, 3).map((t) => t.status)).toEqual(["completed", "completed", "interrupted"]);
+    expect(read.turns.slice(0, 4).map((t) => t.status)).toEqual(["completed", "completed", "interrupted", "interrupted"]);
     expect(read.turns[1]!.items.map((i) => i.type)).toEqual(["userMessage", "agentMessage"]);
     expect(turn.status).toBe("completed");
     expect(app.toolCalls.map((c) => c.tool)).toEqual([LOOKUP_TOOL.name]);
