@@ -92,6 +92,13 @@ export {
   type AppendSessionNameParams,
 } from "./session-index.js";
 export {
+  readSessionIndexChanges,
+  currentSessionIndexMark,
+  formatSessionIndexMark,
+  type SessionIndexMark,
+  type SessionIndexChanges,
+} from "./session-index-changes.js";
+export {
   iterateRolloutLinesBackward,
   type ReverseRolloutLineEntry,
   type IterateRolloutLinesBackwardOptions,

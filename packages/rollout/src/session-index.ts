@@ -93,14 +93,7 @@ export async function readSessionIndex(home: string): Promise<SessionIndex> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], names: new Map(), badLines: 0 };
     throw err;
   }
-  const entries: SessionIndexEntry[] = [];
-  let badLines = 0;
-  for (const raw of text.split("\n")) {
-    if (raw.trim() === "") continue;
-    const entry = parseEntry(raw);
-    if (entry) entries.push(entry);
-    else badLines++;
-  }
+  const { entries, badLines } = parseSessionIndexText(text);
   const latest = new Map<string, string>();
   for (const entry of entries) latest.set(entry.threadId, entry.name);
   const names = new Map([...latest].filter(([, name]) => name.trim() !== ""));
@@ -162,6 +155,19 @@ export function removeSessionNameEntries(home: string, threadId: string): Promis
     await chmod(tmp, 0o600);
     await rename(tmp, file);
   }).then(() => removed);
+}
+
+/** The valid entries of `session_index.jsonl` text, in append order, and how many lines were not entries. */
+export function parseSessionIndexText(text: string): { entries: SessionIndexEntry[]; badLines: number } {
+  const entries: SessionIndexEntry[] = [];
+  let badLines = 0;
+  for (const raw of text.split("\n")) {
+    if (raw.trim() === "") continue;
+    const entry = parseEntry(raw);
+    if (entry) entries.push(entry);
+    else badLines++;
+  }
+  return { entries, badLines };
 }
 
 function parseEntry(raw: string): SessionIndexEntry | undefined {

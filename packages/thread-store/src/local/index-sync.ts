@@ -3,8 +3,11 @@ import { existsSync, statSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { relative } from "node:path";
 import {
+  currentSessionIndexMark,
   findRolloutPath,
+  formatSessionIndexMark,
   homeRoots,
+  readSessionIndexChanges,
   parseRolloutFileName,
   scanHome,
   scanRolloutDir,
@@ -15,7 +18,6 @@ import {
 import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type StateDb, type ThreadRow } from "@skein/state";
 import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
 import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
-import { currentMark, formatMark, readSessionIndexChanges } from "./session-index-changes.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
 import { inspectWriterLock, listWriterLocks } from "./writer-lock.js";
@@ -164,8 +166,8 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     const marks: [string, string][] = [[META_LAST_FULL_REINDEX_AT, now], [META_HOME_INDEXED_AT, now]];
     // Folder mtimes as listed by this scan: a file added since is caught by the next catch-up.
     for (const dir of scan.dirs) marks.push([dirKey(ctx.home, dir.dir), String(dir.mtimeMs)]);
-    const idx = currentMark(ctx.home);
-    if (idx) marks.push([SESSION_INDEX_KEY, formatMark(idx)]);
+    const idx = currentSessionIndexMark(ctx.home);
+    if (idx) marks.push([SESSION_INDEX_KEY, formatSessionIndexMark(idx)]);
     db.setMetaMany(marks);
   } finally {
     db.releaseLease(REINDEX_LEASE, owner);
@@ -339,7 +341,7 @@ export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise
       db.applyMetadataPatch(threadId, { name: name === "" ? null : name });
       report.renamed++;
     }
-    marks.push([SESSION_INDEX_KEY, formatMark(changes.mark)]);
+    marks.push([SESSION_INDEX_KEY, formatSessionIndexMark(changes.mark)]);
   }
   if (marks.length > 0) db.setMetaMany(marks);
   return report;

@@ -1,9 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { isThreadId } from "@skein/protocol";
-import { SESSION_INDEX_FILE } from "@skein/rollout";
+import { SESSION_INDEX_FILE, parseSessionIndexText } from "./session-index.js";
 
-// The catch-up's view of `session_index.jsonl` (Codex's name index): what changed since the
+// An index catch-up's view of `session_index.jsonl` (Codex's name index): what changed since the
 // last look, reading only the appended tail when the file just grew (appends are how Codex and
 // Skein write it; a removal rewrites it through a rename, which changes the inode).
 
@@ -21,7 +20,7 @@ export interface SessionIndexChanges {
 }
 
 /** `ino:size:mtime`: the meta value of a {@link SessionIndexMark}. */
-export function formatMark(mark: SessionIndexMark): string {
+export function formatSessionIndexMark(mark: SessionIndexMark): string {
   return `${mark.ino}:${mark.size}:${mark.mtimeMs}`;
 }
 
@@ -32,7 +31,7 @@ function parseMark(value: string | undefined): SessionIndexMark | undefined {
 }
 
 /** The file's current mark, or undefined when it does not exist. */
-export function currentMark(home: string): SessionIndexMark | undefined {
+export function currentSessionIndexMark(home: string): SessionIndexMark | undefined {
   let fd: number;
   try {
     fd = openSync(join(home, SESSION_INDEX_FILE), "r");
@@ -48,7 +47,7 @@ export function currentMark(home: string): SessionIndexMark | undefined {
 }
 
 /**
- * What changed since `stored` (a meta value from {@link formatMark}): undefined when nothing did;
+ * What changed since `stored` (a meta value from {@link formatSessionIndexMark}): undefined when nothing did;
  * otherwise the latest names of the appended lines, or of the whole file when it was replaced
  * or shrank (or there is no usable mark).
  */
@@ -83,14 +82,6 @@ export function readSessionIndexChanges(home: string, stored: string | undefined
 /** Each thread's last name in `bytes` (whole lines only; a bad line is skipped, as Codex does). */
 function latestNames(bytes: Buffer): Map<string, string> {
   const latest = new Map<string, string>();
-  for (const raw of bytes.toString("utf8").split("\n")) {
-    if (raw.trim() === "") continue;
-    try {
-      const value = JSON.parse(raw) as { id?: unknown; thread_name?: unknown };
-      if (isThreadId(value.id) && typeof value.thread_name === "string") latest.set(value.id, value.thread_name);
-    } catch {
-      // Not an entry: skipped.
-    }
-  }
+  for (const entry of parseSessionIndexText(bytes.toString("utf8")).entries) latest.set(entry.threadId, entry.name);
   return latest;
 }
