@@ -78,6 +78,8 @@ export interface TurnResult {
   modelCalls: number;
   /** Thread totals after the turn, when the model reported usage. */
   totalTokenUsage?: WireTokenUsage;
+  /** This turn's own usage (all its model calls), when the model reported usage. */
+  turnTokenUsage?: WireTokenUsage;
   /** A metadata update that failed during the turn (history was kept; the patch stays pending). */
   metadataError?: MetadataUpdateError;
 }
@@ -300,6 +302,7 @@ export class ThreadSession {
     }
     if (usage) {
       this.#totals = addUsage(this.#totals, usage);
+      result.turnTokenUsage = addUsage(result.turnTokenUsage, usage);
       items.push(tokenCount(this.#totals, usage));
     }
     await this.#record(items, result);

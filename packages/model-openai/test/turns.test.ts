@@ -188,5 +188,49 @@ describe("usage across turns", () => {
     await session.runTurn({ userText: "one", model: model(server) });
     const second = await session.runTurn({ userText: "two", model: model(server) });
     expect(second.totalTokenUsage!.total_tokens).toBe(2 * USAGE.total_tokens);
+    expect(second.turnTokenUsage!.total_tokens).toBe(USAGE.total_tokens);
+  });
+
+  it("a turn's own usage sums its model calls", async () => {
+    const { server, home } = await setup([CALL, AFTER_TOOL]);
+    const session = await home.start({ lookup: async () => "42" });
+    const turn = await session.runTurn({ userText: "look", model: model(server) });
+    expect(turn.turnTokenUsage).toEqual({ input_tokens: 240, cached_input_tokens: 40, output_tokens: 60, reasoning_output_tokens: 10, total_tokens: 300 });
+  });
+});
+
+describe("reasoning", () => {
+  it("streams reasoning summaries, records the reasoning item and sends it back with the next request", async () => {
+    const reasoning = { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: "Thinking about alpha." }], encrypted_content: "gAAAA-opaque" };
+    const events = [
+      { type: "response.created", response: { id: "resp_r", status: "in_progress" } },
+      { type: "response.output_item.added", output_index: 0, item: { type: "reasoning", id: "rs_1", summary: [] } },
+      { type: "response.reasoning_summary_text.delta", item_id: "rs_1", output_index: 0, summary_index: 0, delta: "Thinking about alpha." },
+      { type: "response.output_item.done", output_index: 0, item: reasoning },
+      { type: "response.output_item.done", output_index: 1, item: message("msg_r", "Alpha it is.") },
+      { type: "response.completed", response: { id: "resp_r", status: "completed", output: [], usage: USAGE } },
+    ];
+    const { server, home } = await setup([{ kind: "events", events }, ANSWER]);
+    const session = await home.start();
+    const seen: TurnEvent[] = [];
+    await session.runTurn({ userText: "think", model: model(server, { reasoning: { effort: "high", summary: "auto" } }), onEvent: (e) => seen.push(e) });
+    expect(seen.filter((e) => e.type === "reasoning_delta").map((e) => (e.type === "reasoning_delta" ? e.delta : ""))).toEqual(["Thinking about alpha."]);
+    expect((await home.lines(session)).filter((l) => l.payload["type"] === "reasoning").map((l) => l.payload)).toEqual([reasoning]);
+    await session.runTurn({ userText: "again", model: model(server) });
+    expect((server.requests[1]!.body["input"] as unknown[]).slice(1, 3)).toEqual([reasoning, message("msg_r", "Alpha it is.")]);
+  });
+});
+
+describe("an unstreamed call cancelled", () => {
+  it("is hung up and recorded as interrupted", async () => {
+    const { server, home } = await setup([{ kind: "hang", events: [] }]);
+    const session = await home.start();
+    const controller = new AbortController();
+    const running = session.runTurn({ userText: "slow", model: model(server, { stream: false }), signal: controller.signal });
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(TurnInterruptedError);
+    await server.hungUp();
+    expect(shapes(await home.lines(session)).slice(-2)).toEqual(["response_item:message", "event_msg:turn_aborted"]);
   });
 });
