@@ -18,6 +18,7 @@ export { MessageInput, ThreadMessagesInput, MESSAGE_ID_SPAN, type MessageState }
 export { IndexedFile, IndexedFileInput, IndexedFileStatus, type IndexedFileStamp } from "./indexed-file.js";
 export type { Lease } from "./lease.js";
 export { loadMigrations, DEFAULT_MIGRATIONS_DIR, type Migration } from "./migrations/load-migrations.js";
+export { readMigrationFiles, checkMigrationSequence, type MigrationListProblem } from "./migrations/migration-files.js";
 export { migrate, MIGRATIONS_TABLE, type MigrationReport } from "./migrations/migrate.js";
 export {
   StateError,

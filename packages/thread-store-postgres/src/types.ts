@@ -1,4 +1,4 @@
-import type { RolloutLine, StoredThread, ThreadId } from "@skein/protocol";
+import type { ThreadId } from "@skein/protocol";
 import type { CreateThreadParams } from "@skein/thread-store";
 
 /** Params of {@link PostgresThreadStore.forkThread}: a create plus the parent prefix to reference. */
@@ -9,16 +9,6 @@ export interface ForkThreadParams extends Omit<CreateThreadParams, "forkedFromId
   baseSeqExclusive?: number;
 }
 
-/** One line of an imported history: the parsed line and, when known, its exact raw JSON text. */
-export interface ImportLine {
-  line: RolloutLine;
-  raw?: string;
-}
-
-/** Params of {@link PostgresThreadStore.importThread}. */
-export interface ImportThreadParams {
-  /** The summary to store as is (times, name, archived flag, every field). */
-  thread: StoredThread;
-  /** The full history, first line first. */
-  lines: readonly ImportLine[];
-}
+// A whole thread to import: the same shape `LocalThreadStore.importThread` takes, so `copyThreads`
+// moves threads either way with one type.
+export type { ImportLine, ImportThreadParams } from "@skein/thread-store";

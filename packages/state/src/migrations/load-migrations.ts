@@ -1,28 +1,14 @@
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MigrationNameError, MigrationOrderError } from "../errors.js";
+import { checkMigrationSequence, readMigrationFiles, type Migration, type MigrationListProblem } from "./migration-files.js";
 
-/** One forward-only migration: a numbered `.sql` file, frozen once released. */
-export interface Migration {
-  /** The number in the file name (`0003_indexing.sql` → 3). Versions run 1, 2, 3… without gaps. */
-  readonly version: number;
-  /** The file name without `.sql`, e.g. `0003_indexing`; errors name a migration by it. */
-  readonly name: string;
-  /** The file's text. */
-  readonly sql: string;
-  /** Hex SHA-256 of the file's exact bytes. */
-  readonly checksum: string;
-}
+export type { Migration } from "./migration-files.js";
 
 /**
  * The migrations that ship with this package. Resolved relative to this module, so it works
  * from `src/migrations/` (tests) and `dist/migrations/` (the published build) alike.
  */
 export const DEFAULT_MIGRATIONS_DIR: string = fileURLToPath(new URL("../../migrations/", import.meta.url));
-
-const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 /**
  * Reads every `NNNN_name.sql` file in `dir` (default: this package's migrations), sorted by
@@ -32,22 +18,7 @@ const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
  * @throws MigrationOrderError when versions have a gap, a duplicate, or do not start at 1.
  */
 export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[] {
-  const migrations: Migration[] = [];
-  for (const fileName of readdirSync(dir)) {
-    if (!fileName.endsWith(".sql")) continue;
-    const match = FILE_NAME.exec(fileName);
-    if (!match) throw new MigrationNameError(fileName);
-    const bytes = readFileSync(join(dir, fileName));
-    migrations.push({
-      version: Number(match[1]),
-      name: fileName.slice(0, -".sql".length),
-      sql: bytes.toString("utf8"),
-      checksum: createHash("sha256").update(bytes).digest("hex"),
-    });
-  }
-  migrations.sort((a, b) => a.version - b.version);
-  assertContiguous(migrations);
-  return migrations;
+  return readMigrationFiles(dir, stateError);
 }
 
 /**
@@ -57,17 +28,16 @@ export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[
  * @throws MigrationOrderError naming the first offending migration.
  */
 export function assertContiguous(migrations: readonly Migration[]): void {
-  let expected = 1;
-  let previous: Migration | undefined;
-  for (const migration of migrations) {
-    if (previous && migration.version === previous.version) {
-      throw new MigrationOrderError(`duplicate version ${migration.version} (${previous.name}, ${migration.name})`);
-    }
-    if (migration.version !== expected) {
-      const after = previous ? `after ${previous.name}` : "at the start";
-      throw new MigrationOrderError(`expected version ${expected} ${after}, found ${migration.name}`);
-    }
-    previous = migration;
-    expected += 1;
+  checkMigrationSequence(migrations, stateError);
+}
+
+function stateError(problem: MigrationListProblem): Error {
+  switch (problem.kind) {
+    case "bad-name":
+      return new MigrationNameError(problem.fileName);
+    case "duplicate":
+      return new MigrationOrderError(`duplicate version ${problem.version} (${problem.first}, ${problem.second})`);
+    case "gap":
+      return new MigrationOrderError(`expected version ${problem.expected} ${problem.previous ? `after ${problem.previous}` : "at the start"}, found ${problem.found}`);
   }
 }
