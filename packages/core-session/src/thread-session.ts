@@ -8,6 +8,7 @@ import type { ModelCallOptions, ModelClient, ModelStreamEvent, ModelUsage } from
 import { type ModelRequest, buildModelRequest } from "./model-request.js";
 import { type TurnEventListener, TurnStream } from "./turn-events.js";
 import { type ToolCallOutcome, type TurnForm, turnForm } from "./turn-form.js";
+import { failedTurnCompletion } from "./turn-failure.js";
 import { CANCELLED_TOOL_OUTPUT, abortedTurnEvent, cancelledToolCallRecords, interruptedTurnRecords, untilAborted } from "./turn-interrupt.js";
 import { type WireTokenUsage, addUsage, assistantText, lastTokenTotals, response, tokenCount } from "./turn-items.js";
 
@@ -185,8 +186,9 @@ export class ThreadSession {
    * response (assistant message with `agent_message` or `item_completed{AgentMessage}`, or
    * function calls answered by the session's tool handlers, with `item_completed{DynamicToolCall}`
    * in a paginated thread, and sent back), `token_count` when usage is known, and
-   * `task_complete`. A failing model call records `turn_aborted` and throws
-   * {@link ModelCallError}. Metadata failures do not stop the turn (see `TurnResult`).
+   * `task_complete`. A failing model call records `task_complete` with Codex's `error` (a failed
+   * turn) and throws {@link ModelCallError}; an aborted `signal` records Codex's interrupt and
+   * throws {@link TurnInterruptedError}. Metadata failures do not stop the turn (see `TurnResult`).
    */
   async runTurn(params: RunTurnParams): Promise<TurnResult> {
     const turnId = params.turnId ?? newThreadId();
@@ -225,7 +227,8 @@ export class ThreadSession {
         reply = await untilAborted(params.model.respond(request, callOptions), signal);
       } catch (error) {
         if (signal?.aborted) return await interrupted();
-        await this.#record([abortedTurnEvent(turnId, startedAtMs, now())], result);
+        const completion = this.#form.completion(turnId, { lastAgentMessage: result.lastAgentMessage, startedAtMs, completedAtMs: now() });
+        await this.#record([failedTurnCompletion(completion, error)], result);
         throw new ModelCallError(turnId, { cause: error });
       }
       const calls = await this.#recordResponse(turnId, reply.output, reply.usage, result, now);

@@ -38,22 +38,30 @@ describe("ThreadSession.runTurn", () => {
     expect(output!.payload).toMatchObject({ output: "tool lookup failed: no such key" });
   });
 
-  it("records an aborted turn and throws when the model fails", async () => {
+  it("records a failed turn, as Codex does, and throws when the model fails", async () => {
     const session = await manager().startThread();
-    const failing: ModelClient = { respond: () => Promise.reject(new Error("503")) };
+    const failing: ModelClient = { respond: () => Promise.reject(Object.assign(new Error("503 overloaded"), { status: 503 })) };
     const error = await session.runTurn({ userText: "x", model: failing, turnId: "turn-x" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelCallError);
-    expect((error as Error).message).toBe("model call failed in turn turn-x: 503");
-    // Codex 0.169's form: the turn ids and its start, end and duration.
+    expect((error as Error).message).toBe("model call failed in turn turn-x: 503 overloaded");
+    // Codex 0.169's failed turn: task_complete with the error (its thread/read shows "failed").
     expect(lastEvent(session)).toEqual({
-      type: "turn_aborted",
-      root_turn_id: "turn-x",
+      type: "task_complete",
       turn_id: "turn-x",
-      reason: "interrupted",
-      started_at: expect.any(Number),
-      completed_at: expect.any(Number),
-      duration_ms: expect.any(Number),
+      last_agent_message: null,
+      error: { message: "503 overloaded", codex_error_info: "internal_server_error" },
     });
+  });
+
+  it("names the failure kind Codex would, from the error's HTTP status", async () => {
+    const infos: unknown[] = [];
+    for (const status of [401, 400, 429, undefined]) {
+      const session = await manager().startThread();
+      const failing: ModelClient = { respond: () => Promise.reject(Object.assign(new Error("no"), { status })) };
+      await session.runTurn({ userText: "x", model: failing }).catch(() => undefined);
+      infos.push((lastEvent(session)["error"] as { codex_error_info: unknown }).codex_error_info);
+    }
+    expect(infos).toEqual(["unauthorized", "bad_request", "other", "other"]);
   });
 
   it("stops a turn that keeps calling tools", async () => {

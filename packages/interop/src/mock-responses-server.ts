@@ -34,6 +34,7 @@ const FALLBACK_TOOL_ARGUMENTS = { key: "alpha" };
 const TOOL_TRIGGER = /\[\[tool:([A-Za-z0-9_.-]+)\]\]/;
 const COMPACTION_MARKER = "CONTEXT CHECKPOINT COMPACTION";
 const SLOW_TRIGGER = "[[slow]]";
+const FAIL_TRIGGER = "[[fail]]";
 
 /**
  * A stand-in for the OpenAI Responses API that Codex talks to in tests. It answers every
@@ -126,6 +127,11 @@ export class MockResponsesServer {
     if (req.method !== "POST" || !(req.url ?? "").endsWith("/responses")) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: `mock has no route ${req.method} ${req.url}` } }));
+      return;
+    }
+    if ((lastUserText(body) ?? "").includes(FAIL_TRIGGER) && !isToolOutput(inputItems(body).at(-1))) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: "mock server error", type: "server_error", code: null } }));
       return;
     }
     const events = this.#replyEvents(request);

@@ -1,4 +1,4 @@
-import { ThreadManager, TurnInterruptedError } from "@skein/core-session";
+import { ModelCallError, ThreadManager, TurnInterruptedError } from "@skein/core-session";
 import { OpenAIResponsesModel } from "@skein/model-openai";
 import { scanRolloutFiles } from "@skein/rollout";
 import { LocalThreadStore } from "@skein/thread-store";
@@ -12,6 +12,7 @@ const PROVIDER = "skein-mock";
 const TOOL_PROMPT = "[[tool:mock_lookup]] look alpha up";
 const SLOW_PROMPT = "[[slow]] tell me a long story";
 const SLOW_TOOL_PROMPT = "[[tool:mock_lookup]] the tool is slow today";
+const FAIL_PROMPT = "[[fail]] the server breaks";
 // What Codex's app-server client answers for the dynamic tool; Skein's handler answers the same.
 const TOOL_OUTPUT = 'mock_lookup({"key":"alpha"}) = 42';
 
@@ -26,6 +27,7 @@ describe("threads whose turns @skein/model-openai produced", () => {
   let codexToolTurn: Line[];
   let codexInterruptedTurn: Line[];
   let codexCutToolTurn: Line[];
+  let codexFailedTurn: Line[];
 
   beforeAll(async () => {
     codex = await CodexRunner.start({ provider: PROVIDER });
@@ -51,6 +53,7 @@ describe("threads whose turns @skein/model-openai produced", () => {
       const cut = new AbortController();
       const cutShort = session.runTurn({ userText: SLOW_TOOL_PROMPT, model: streamed, signal: cut.signal, onEvent: (e) => e.type === "tool_call_started" && setImmediate(() => cut.abort()) });
       await expect(cutShort).rejects.toBeInstanceOf(TurnInterruptedError);
+      await expect(session.runTurn({ userText: FAIL_PROMPT, model: streamed })).rejects.toBeInstanceOf(ModelCallError);
       await manager.shutdownAll();
     } finally {
       await store.close();
@@ -78,8 +81,10 @@ describe("threads whose turns @skein/model-openai produced", () => {
     for (let i = 0; i < 600 && !release; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     await app.request("turn/interrupt", { threadId: codexThread, turnId: toolStarted.turn.id });
     await toolCompleted;
+    hang = false;
+    await app.runTurn(codexThread, FAIL_PROMPT); // the mock answers HTTP 500; Codex is configured without retries
     await app.close();
-    [codexToolTurn, codexInterruptedTurn, codexCutToolTurn] = turnsOf(rolloutLines(await pathOf(codexThread))) as [Line[], Line[], Line[]];
+    [codexToolTurn, codexInterruptedTurn, codexCutToolTurn, codexFailedTurn] = turnsOf(rolloutLines(await pathOf(codexThread))) as [Line[], Line[], Line[], Line[]];
   }, 120_000);
   afterAll(async () => {
     await mock?.close();
@@ -130,6 +135,17 @@ describe("threads whose turns @skein/model-openai produced", () => {
     expect(codexs.filter((l) => l.type === "event_msg").sort(byKind)).toMatchObject(ours.filter((l) => l.type === "event_msg").sort(byKind));
   });
 
+  it("records a turn whose model call failed as Codex records it: task_complete with the error", () => {
+    const ours = comparableTurn(turnsOf(skeinLines)[4]!);
+    const codexs = comparableTurn(codexFailedTurn);
+    expect(kinds(ours)).toEqual(kinds(codexs));
+    expect(kinds(ours).at(-1)).toBe("event_msg:task_complete");
+    const error = (lines: Line[]) => lines.at(-1)!.payload["error"] as { message: string; codex_error_info: unknown };
+    expect(error(ours).codex_error_info).toEqual(error(codexs).codex_error_info);
+    expect(error(ours).message).toBe("model response failed: HTTP 500: mock server error"); // Codex words its own
+    expect(codexs.at(-1)).toMatchObject({ ...ours.at(-1), payload: { ...ours.at(-1)!.payload, error: { codex_error_info: error(codexs).codex_error_info } } });
+  });
+
   it("codex exec resume sends the whole history the client produced, the tool exchange and the interrupt marker, and offers the tool", async () => {
     await codex.execResume(skeinThreadId, "codex continues");
     const body = codex.mock.requestsFor(skeinThreadId)[0]!.body;
@@ -140,19 +156,21 @@ describe("threads whose turns @skein/model-openai produced", () => {
       `assistant: tool output: ${TOOL_OUTPUT}`,
       `user: ${SLOW_PROMPT}`,
       `user: ${SLOW_TOOL_PROMPT}`,
+      `user: ${FAIL_PROMPT}`,
       "user: codex continues",
     ]);
     expect(inputMessages(body).filter((m) => m.role === "user" && m.text.startsWith("<turn_aborted>"))).toHaveLength(2);
     expect(offeredToolNames(body)).toContain(LOOKUP_TOOL.name);
   });
 
-  it("Codex's app-server resumes it, shows its turns (the interrupted one as interrupted) and routes a tool call to its client", async () => {
+  it("Codex's app-server resumes it, shows its turns (interrupted and failed ones as such) and routes a tool call to its client", async () => {
     const app = await codex.appServer();
     await app.resumeThread({ threadId: skeinThreadId });
     const read = await app.readThread(skeinThreadId, true);
     const turn = await app.runTurn(skeinThreadId, "[[tool:mock_lookup]] codex uses the tool too");
     await app.close();
-    expect(read.turns.slice(0, 4).map((t) => t.status)).toEqual(["completed", "completed", "interrupted", "interrupted"]);
+    expect(read.turns.slice(0, 5).map((t) => t.status)).toEqual(["completed", "completed", "interrupted", "interrupted", "failed"]);
+    expect(read.turns[4]!["error"]).toMatchObject({ message: "model response failed: HTTP 500: mock server error", codexErrorInfo: "internalServerError" });
     expect(read.turns[1]!.items.map((i) => i.type)).toEqual(["userMessage", "agentMessage"]);
     expect(turn.status).toBe("completed");
     expect(app.toolCalls.map((c) => c.tool)).toEqual([LOOKUP_TOOL.name]);

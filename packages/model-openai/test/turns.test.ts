@@ -116,7 +116,7 @@ describe("the tool loop", () => {
 });
 
 describe("errors", () => {
-  it("a server error is retried, then the turn is recorded as aborted with nothing of an answer", async () => {
+  it("a server error is retried, then the turn is recorded as failed (as Codex does) with nothing of an answer", async () => {
     const { server, home } = await setup([{ kind: "status", status: 500, message: "overloaded" }]);
     const session = await home.start();
     const error = await session.runTurn({ userText: "x", model: model(server, { maxRetries: 1 }) }).catch((e: unknown) => e);
@@ -125,7 +125,9 @@ describe("errors", () => {
     expect(cause).toBeInstanceOf(ModelResponseError);
     expect(cause).toMatchObject({ status: 500, message: "model response failed: HTTP 500: overloaded" });
     expect(server.requests).toHaveLength(2);
-    expect(shapes(await home.lines(session))).toEqual(["event_msg:task_started", "turn_context", "response_item:message", "event_msg:user_message", "event_msg:turn_aborted"]);
+    const lines = await home.lines(session);
+    expect(shapes(lines)).toEqual(["event_msg:task_started", "turn_context", "response_item:message", "event_msg:user_message", "event_msg:task_complete"]);
+    expect(lines.at(-1)!.payload).toMatchObject({ last_agent_message: null, error: { message: "model response failed: HTTP 500: overloaded", codex_error_info: "internal_server_error" } });
   });
 
   it("a client error is not retried", async () => {
