@@ -60,3 +60,4 @@ export {
   MAX_TOOL_TEXT_CHARS,
   searchableMessageOf,
 } from "./searchable-message.js";
+export { lenientObject, unexpectedFieldsOf, asWritten } from "./lenient-object.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SessionMeta } from "./session-meta.js";
+import { lenientObject } from "./lenient-object.js";
 
 /** A model-visible history item (`message`, `function_call`, `reasoning`, ...). Loose. */
 export const ResponseItem = z.looseObject({ type: z.string() });
@@ -9,12 +10,15 @@ export type ResponseItem = z.infer<typeof ResponseItem>;
 export const EventMsg = z.looseObject({ type: z.string() });
 export type EventMsg = z.infer<typeof EventMsg>;
 
-/** Per-turn settings (`cwd`, `model`, `approval_policy`, ...). Loose. */
-export const TurnContext = z.looseObject({
-  turn_id: z.string().nullish(),
-  cwd: z.string().optional(),
-  model: z.string().optional(),
-});
+/** Per-turn settings (`cwd`, `model`, `approval_policy`, ...). Loose and lenient (see `lenientObject`). */
+export const TurnContext = lenientObject(
+  {},
+  {
+    turn_id: z.string().nullish(),
+    cwd: z.string().optional(),
+    model: z.string().optional(),
+  },
+);
 export type TurnContext = z.infer<typeof TurnContext>;
 
 /** A compaction checkpoint. Loose. */

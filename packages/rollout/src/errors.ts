@@ -9,7 +9,9 @@ export type RolloutErrorCode =
   | "fork_cycle"
   | "rollout_write"
   | "recorder_closed"
-  | "path_outside_home";
+  | "path_outside_home"
+  | "corrupt_compressed_rollout"
+  | "read_only_rollout";
 
 /** Base class of every error `@skein/rollout` throws. */
 export abstract class RolloutError extends Error {
@@ -131,6 +133,37 @@ export class PathOutsideHomeError extends RolloutError {
   }
 }
 
+/** A `.jsonl.zst` rollout is not valid zstd (damaged, truncated, or not zstd at all). */
+export class CorruptCompressedRolloutError extends RolloutError {
+  override readonly name = "CorruptCompressedRolloutError";
+  readonly code = "corrupt_compressed_rollout";
+  readonly path: string;
+  constructor(path: string, options?: ErrorOptions) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`compressed rollout ${path} cannot be decompressed${why}`, options);
+    this.path = path;
+  }
+}
+
+/**
+ * A rollout of a generation Skein reads but does not write to (the 2025 generation: a bare
+ * header line, then bare response items). Appending to it would mix two formats in one file.
+ */
+export class ReadOnlyRolloutError extends RolloutError {
+  override readonly name = "ReadOnlyRolloutError";
+  readonly code = "read_only_rollout";
+  readonly path: string;
+  readonly generation: string;
+  constructor(path: string, generation: string, options?: ErrorOptions) {
+    super(
+      `rollout ${path} is of the ${generation} generation, which is read-only: fork it (skein fork) to continue the conversation in a new thread`,
+      options,
+    );
+    this.path = path;
+    this.generation = generation;
+  }
+}
+
 const CODES: ReadonlySet<string> = new Set<RolloutErrorCode>([
   "empty_rollout",
   "rollout_not_found",
@@ -142,6 +175,8 @@ const CODES: ReadonlySet<string> = new Set<RolloutErrorCode>([
   "rollout_write",
   "recorder_closed",
   "path_outside_home",
+  "corrupt_compressed_rollout",
+  "read_only_rollout",
 ]);
 
 /** True for any {@link RolloutError}, even from another copy of this package (checks `code`). */

@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import {
   SessionMeta,
@@ -11,12 +10,13 @@ import {
   type MemoryMode,
   type SessionSource,
 } from "@skein/protocol";
-import { RolloutNotFoundError } from "./errors.js";
+import { openRolloutBytes, type RolloutBytes } from "./internal/rollout-bytes.js";
 import { CHUNK_SIZE } from "./internal/line-splitter.js";
 import { isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind } from "./internal/metadata-line.js";
 import { gitInfoOf, opt } from "./internal/record-helpers.js";
 import { resolveLineagePreview } from "./head-summary.js";
 import { parseRolloutFileName } from "./layout.js";
+import { GENERATION_2025, readGeneration2025Summary, type Generation2025Summary } from "./generation-2025.js";
 
 // Behaviour: codex-storage-spec.md §5.6 (apply_rollout_item, extract_metadata_from_rollout).
 
@@ -69,7 +69,9 @@ export interface ExtractedThreadMetadata {
   tornTail?: { byteOffset: number; length: number };
   /** Offset just past the last complete line: where an incremental pass resumes. */
   bytesRead: number;
-  /** File size when extracted. */
+  /** Set for a rollout of an older, read-only generation (`"2025"`); absent for current files. */
+  generation?: typeof GENERATION_2025;
+  /** File size on disk when extracted (of the `.jsonl.zst` itself for a compressed rollout). */
   size: number;
 }
 
@@ -113,23 +115,24 @@ export function extractThreadMetadataIncrementalSync(
   previous: ExtractedThreadMetadata | undefined,
   options: ExtractThreadMetadataOptions,
 ): ExtractedThreadMetadata {
-  let fd: number;
+  const bytes = openRolloutBytes(path);
   try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    throw new RolloutNotFoundError(path, { cause: err });
-  }
-  try {
-    const st = fstatSync(fd);
+    const st = bytes.stat;
     // Resume only where a line ended: a file that shrank or was rewritten is read again in full.
-    const resume = previous !== undefined && fromByteOffset <= st.size && fromByteOffset > 0 && endsLineAt(fd, fromByteOffset);
+    // A compressed file is never appended to in place (appends restore the plain form first).
+    const resume =
+      !bytes.compressed && previous !== undefined && fromByteOffset <= st.size && fromByteOffset > 0 && endsLineAt(bytes, fromByteOffset);
     const state = resume ? fromPrevious(previous, path) : initialState(path, options);
     const start = resume ? fromByteOffset : 0;
     const fold = new MetadataFold(state, options.defaultProvider);
-    foldLines(fd, start, st.size, fold);
-    return fold.finish(Math.trunc(st.mtimeMs), st.size, options.archived ?? isArchivedByFolder(path));
+    foldLines(bytes, start, bytes.compressed ? Number.POSITIVE_INFINITY : st.size, fold);
+    const archived = options.archived ?? isArchivedByFolder(path);
+    const extracted = fold.finish(Math.trunc(st.mtimeMs), st.size, archived);
+    if (extracted.hasSessionMeta || start > 0) return extracted;
+    const old = readGeneration2025Summary(path);
+    return old ? metadataOf2025(old, extracted) : extracted;
   } finally {
-    closeSync(fd);
+    bytes.close();
   }
 }
 
@@ -141,6 +144,25 @@ export async function extractThreadMetadataIncremental(
   options: ExtractThreadMetadataOptions,
 ): Promise<ExtractedThreadMetadata> {
   return withLineagePreview(extractThreadMetadataIncrementalSync(path, fromByteOffset, previous, options), options.home);
+}
+
+/** A 2025-generation rollout's row: the header's id and time, the first real user message. */
+function metadataOf2025(old: Generation2025Summary, extracted: ExtractedThreadMetadata): ExtractedThreadMetadata {
+  const { tornTail, ...rest } = extracted;
+  return {
+    ...rest,
+    threadId: old.threadId,
+    createdAtMs: old.createdAtMs ?? extracted.createdAtMs,
+    cwd: old.cwd,
+    ...opt("title", old.title),
+    ...opt("preview", old.preview),
+    ...opt("firstUserMessage", old.firstUserMessage),
+    ...opt("gitInfo", old.git ? gitInfoOf(old.git as Record<string, string | null>) : undefined),
+    generation: GENERATION_2025,
+    hasSessionMeta: true,
+    parseErrors: old.parseErrors,
+    ...opt("tornTail", tornTail),
+  };
 }
 
 async function withLineagePreview(meta: ExtractedThreadMetadata, home: string | undefined): Promise<ExtractedThreadMetadata> {
@@ -187,9 +209,9 @@ function isArchivedByFolder(path: string): boolean {
 const NL = 0x0a;
 
 /** True when the byte just before `offset` is a `\n`. */
-function endsLineAt(fd: number, offset: number): boolean {
+function endsLineAt(bytes: RolloutBytes, offset: number): boolean {
   const one = Buffer.alloc(1);
-  return readSync(fd, one, 0, 1, offset - 1) === 1 && one[0] === NL;
+  return bytes.readSync(one, 0, 1, offset - 1) === 1 && one[0] === NL;
 }
 
 /** One read buffer per thread, reused by every extraction: a fresh buffer per file costs more in GC than the parse. */
@@ -201,13 +223,13 @@ let scratch: Buffer | undefined;
  * read, `fold` copies out the lines it keeps and a line that spans chunks is copied into pieces
  * (joined once it ends).
  */
-function foldLines(fd: number, start: number, end: number, fold: MetadataFold): void {
+function foldLines(bytes: RolloutBytes, start: number, end: number, fold: MetadataFold): void {
   const chunk = (scratch ??= Buffer.allocUnsafe(CHUNK_SIZE));
   let pos = start;
   let pieces: Buffer[] = [];
   let piecesOffset = start;
   while (pos < end) {
-    const n = readSync(fd, chunk, 0, Math.min(chunk.length, end - pos), pos);
+    const n = bytes.readSync(chunk, 0, Math.min(chunk.length, end - pos), pos);
     if (n === 0) break;
     const base = pos;
     pos += n;

@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, openSync } from "node:fs";
 import {
   SessionMeta,
   goalObjectiveOf,
@@ -10,10 +9,12 @@ import {
   type MemoryMode,
   type SessionSource,
 } from "@skein/protocol";
-import { EmptyRolloutError, MissingSessionMetaError, RolloutNotFoundError } from "./errors.js";
+import { EmptyRolloutError, MissingSessionMetaError } from "./errors.js";
+import { openRolloutBytes, type RolloutBytes } from "./internal/rollout-bytes.js";
 import { isBlank, readLinesSync, sniffLine } from "./internal/line-splitter.js";
 import { gitInfoOf, opt, parseItem } from "./internal/record-helpers.js";
 import { findRolloutPath } from "./home-scan.js";
+import { GENERATION_2025, readGeneration2025Summary, type Generation2025Summary } from "./generation-2025.js";
 
 // Behaviour: codex-storage-spec.md §4.6 (read_head_summary); codex-quirks.md (fork previews).
 
@@ -55,6 +56,8 @@ export interface HeadSummary {
   needsLineagePreview: boolean;
   /** Non-blank records read. */
   recordsRead: number;
+  /** Set for a rollout of an older, read-only generation (`"2025"`); absent for current files. */
+  generation?: typeof GENERATION_2025;
 }
 
 /**
@@ -65,27 +68,44 @@ export interface HeadSummary {
  * `session_meta` in the head).
  */
 export function readHeadSummary(path: string): HeadSummary {
-  let fd: number;
+  const bytes = openRolloutBytes(path);
   try {
-    fd = openSync(path, "r");
+    return summarize(bytes, path);
   } catch (err) {
-    throw new RolloutNotFoundError(path, { cause: err });
-  }
-  try {
-    return summarize(fd, path);
+    if (!(err instanceof MissingSessionMetaError)) throw err;
+    const old = readGeneration2025Summary(path);
+    if (!old) throw err;
+    return headSummaryOf2025(old);
   } finally {
-    closeSync(fd);
+    bytes.close();
   }
 }
 
-function summarize(fd: number, path: string): HeadSummary {
+function headSummaryOf2025(old: Generation2025Summary): HeadSummary {
+  return {
+    threadId: old.threadId,
+    ...opt("createdAtMs", old.createdAtMs),
+    cwd: old.cwd,
+    historyMode: "legacy",
+    generation: GENERATION_2025,
+    ...opt("gitInfo", old.git ? gitInfoOf(old.git as Record<string, string | null>) : undefined),
+    ...opt("preview", old.preview),
+    ...opt("previewByteOffset", old.previewByteOffset),
+    ...opt("firstUserMessage", old.firstUserMessage),
+    needsLineagePreview: false,
+    recordsRead: old.recordsRead,
+  };
+}
+
+function summarize(bytes: RolloutBytes, path: string): HeadSummary {
   let meta: SessionMeta | undefined;
   let lineTimeMs: number | undefined;
   let preview: string | undefined;
   let previewByteOffset: number | undefined;
   let firstUserMessage: string | undefined;
   let records = 0;
-  for (const raw of readLinesSync(fd, 0, fstatSync(fd).size, HEAD_CHUNK)) {
+  const end = bytes.compressed ? Number.POSITIVE_INFINITY : bytes.size();
+  for (const raw of readLinesSync(bytes, 0, end, HEAD_CHUNK)) {
     if (isBlank(raw.bytes)) continue;
     records++;
     const sniffed = sniffLine(raw.bytes);

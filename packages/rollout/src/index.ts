@@ -62,6 +62,8 @@ export {
   RolloutWriteError,
   RolloutRecorderClosedError,
   PathOutsideHomeError,
+  CorruptCompressedRolloutError,
+  ReadOnlyRolloutError,
   isRolloutError,
   type RolloutErrorCode,
 } from "./errors.js";
@@ -120,3 +122,30 @@ export {
   type RolloutItemIndex,
   type RolloutItemIndexBase,
 } from "./rollout-item-index.js";
+export {
+  COMPRESSED_ROLLOUT_SUFFIX,
+  isCompressedRolloutPath,
+  plainRolloutPath,
+  compressedRolloutPath,
+  rolloutPathForms,
+} from "./compression-paths.js";
+export {
+  ROLLOUT_COMPRESSION_LEVEL,
+  compressRolloutFile,
+  restorePlainRollout,
+  restorePlainRolloutSync,
+  isRolloutTempFileName,
+  type CompressRolloutResult,
+  type CompressRolloutOptions,
+} from "./compression.js";
+export {
+  GENERATION_2025,
+  isGeneration2025Header,
+  isGeneration2025Rollout,
+  generation2025LineOf,
+  generation2025UserMessageOf,
+  readGeneration2025Summary,
+  refuseReadOnlyGeneration,
+  type Generation2025Message,
+  type Generation2025Summary,
+} from "./generation-2025.js";

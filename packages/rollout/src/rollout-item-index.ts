@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { RolloutLine, SessionMeta } from "@skein/protocol";
 import { openForRead, parseRolloutLine, scanRolloutLineTexts } from "./rollout-reader.js";
+import { openRolloutBytes, type RolloutBytes } from "./internal/rollout-bytes.js";
 
 // A per-file map from item positions to byte offsets, so a page anywhere in a huge rollout is
 // read from a known offset instead of parsing the file from byte 0. "Item" means what the reader
@@ -239,25 +239,27 @@ async function readFully(handle: FileHandle, into: Float64Array, position: numbe
  * thread-pool round trips. Never throws for bad content.
  */
 export async function readTurnIdAt(path: string, offset: number): Promise<string | undefined> {
-  let fd: number;
+  let bytes: RolloutBytes;
   try {
-    fd = openSync(path, "r");
+    bytes = openRolloutBytes(path);
   } catch {
     return undefined;
   }
   try {
     for (let length = 4096; length <= TURN_LINE_MAX; length *= 4) {
-      const bytes = Buffer.allocUnsafe(length);
-      const read = readSync(fd, bytes, 0, length, offset);
-      const nl = bytes.subarray(0, read).indexOf(0x0a);
+      const buffer = Buffer.allocUnsafe(length);
+      const read = bytes.readSync(buffer, 0, length, offset);
+      const nl = buffer.subarray(0, read).indexOf(0x0a);
       if (nl === -1 && read === length) continue;
-      const parsed = parseRolloutLine(bytes.toString("utf8", 0, nl === -1 ? read : nl));
+      const parsed = parseRolloutLine(buffer.toString("utf8", 0, nl === -1 ? read : nl));
       if (!("line" in parsed) || parsed.line.type !== "event_msg") return undefined;
       return turnIdOf(parsed.line.payload as TurnPayload);
     }
     return undefined;
+  } catch {
+    return undefined;
   } finally {
-    closeSync(fd);
+    bytes.close();
   }
 }
 
@@ -372,14 +374,14 @@ function ensure(array: Float64Array, length: number): Float64Array {
 async function checkFile(path: string, previous: RolloutItemIndex | undefined): Promise<{ size: number; valid: boolean }> {
   const handle = await openForRead(path);
   try {
-    const size = (await handle.stat()).size;
+    const size = handle.size();
     if (!previous || previous.version !== ROLLOUT_ITEM_INDEX_VERSION || previous.end > size) return { size, valid: false };
     const length = Math.min(FINGERPRINT_BYTES, previous.end);
     const bytes = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(bytes, 0, length, previous.end - length);
+    const bytesRead = await handle.read(bytes, 0, length, previous.end - length);
     return { size, valid: hashOf(bytes.subarray(0, bytesRead), previous.end) === previous.fingerprint };
   } finally {
-    await handle.close();
+    handle.close();
   }
 }
 
@@ -396,9 +398,9 @@ async function readRange(path: string, position: number, length: number): Promis
   const handle = await openForRead(path);
   try {
     const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    const bytesRead = await handle.read(buffer, 0, length, position);
     return buffer.subarray(0, bytesRead);
   } finally {
-    await handle.close();
+    handle.close();
   }
 }

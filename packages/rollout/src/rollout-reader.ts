@@ -1,9 +1,10 @@
-import { open, type FileHandle } from "node:fs/promises";
 import { RolloutLine, type SessionMeta } from "@skein/protocol";
-import { EmptyRolloutError, ForkCycleError, MissingForkParentError, RolloutNotFoundError } from "./errors.js";
+import { EmptyRolloutError, ForkCycleError, MissingForkParentError } from "./errors.js";
+import { openRolloutBytes, type RolloutBytes } from "./internal/rollout-bytes.js";
 import { checkRolloutLine } from "./internal/check-rollout-line.js";
 import { isBlank } from "./internal/line-splitter.js";
 import { findRolloutPath } from "./home-scan.js";
+import { generation2025LineOf } from "./generation-2025.js";
 
 // Behaviour: codex-storage-spec.md §4.5; codex-real-format.md §3.1, §4 (history_base).
 
@@ -60,12 +61,9 @@ export async function* iterateRolloutLineBatches(
 ): AsyncGenerator<RolloutLineEntry[]> {
   const handle = await openForRead(path);
   try {
-    const size = (await handle.stat()).size;
-    const start = options.start ?? 0;
-    const end = Math.min(options.end ?? size, size);
-    yield* readEntryBatches(handle, start, end, options.chunkSize ?? BATCH_CHUNK);
+    yield* readEntryBatches(handle, options.start ?? 0, readEnd(handle, options.end), options.chunkSize ?? BATCH_CHUNK);
   } finally {
-    await handle.close();
+    handle.close();
   }
 }
 
@@ -80,6 +78,9 @@ export function parseRolloutLine(raw: string): { line: RolloutLine } | { error: 
   // Hot path: a structural check that only ever accepts what the schema accepts unchanged.
   const fast = checkRolloutLine(json);
   if (fast) return { line: fast };
+  // A bare line of the 2025 generation (no envelope) reads as its current-format equivalent.
+  const bare = generation2025LineOf(json);
+  if (bare) return { line: bare };
   const parsed = RolloutLine.safeParse(json);
   if (parsed.success) return { line: parsed.data };
   const issue = parsed.error.issues[0];
@@ -109,14 +110,14 @@ export function rolloutLineEntry(
 const BATCH_CHUNK = 4 << 20;
 const NL = 0x0a;
 
-async function* readEntryBatches(handle: FileHandle, start: number, end: number, chunkSize: number): AsyncGenerator<RolloutLineEntry[]> {
+async function* readEntryBatches(handle: RolloutBytes, start: number, end: number, chunkSize: number): AsyncGenerator<RolloutLineEntry[]> {
   let pos = start;
   let lineStart = start;
   let lineNumber = 0;
   let pieces: Buffer[] = [];
   while (pos < end) {
     const buffer = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, pos);
+    const bytesRead = await handle.read(buffer, 0, buffer.length, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
     const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
@@ -204,10 +205,9 @@ export async function readRollout(path: string, options: ReadRolloutOptions = {}
   };
   const handle = await openForRead(path);
   try {
-    const size = (await handle.stat()).size;
-    await scanLineTexts(handle, options.start ?? 0, Math.min(options.end ?? size, size), onLine);
+    await scanLineTexts(handle, options.start ?? 0, readEnd(handle, options.end), onLine);
   } finally {
-    await handle.close();
+    handle.close();
   }
   if (nonBlank === 0) throw new EmptyRolloutError(path);
   return result;
@@ -219,7 +219,7 @@ export async function readRollout(path: string, options: ReadRolloutOptions = {}
  * the same `\n`s found in the bytes (UTF-8 never hides a `\n` inside a character).
  */
 async function scanLineTexts(
-  handle: FileHandle,
+  handle: RolloutBytes,
   start: number,
   end: number,
   onLine: (raw: string, byteOffset: number, byteLength: number, terminated: boolean, lineNumber: number) => void,
@@ -231,7 +231,7 @@ async function scanLineTexts(
   let carry: Buffer[] = [];
   while (pos < end) {
     const buffer = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, pos);
+    const bytesRead = await handle.read(buffer, 0, buffer.length, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
     const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
@@ -285,7 +285,7 @@ export async function scanRolloutLineTexts(
     };
     await scanLineTexts(handle, range.start, range.end, visit, range.chunkSize);
   } finally {
-    await handle.close();
+    handle.close();
   }
 }
 
@@ -365,14 +365,19 @@ export async function loadThreadHistory(params: LoadThreadHistoryParams): Promis
 }
 
 /**
- * Opens a rollout for reading (internal to this package: not in index.ts).
+ * Opens a rollout for reading, plain or `.jsonl.zst` (internal to this package: not in index.ts).
  * @throws RolloutNotFoundError when the file does not exist.
  */
-export async function openForRead(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, "r");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new RolloutNotFoundError(path, { cause: err });
-    throw err;
-  }
+export async function openForRead(path: string): Promise<RolloutBytes> {
+  return openRolloutBytes(path);
+}
+
+/**
+ * Where a read of `[start, requested)` stops: the requested end clamped to a plain file's size.
+ * A compressed file is read until its stream ends, without decoding it first to learn its size.
+ */
+export function readEnd(bytes: RolloutBytes, requested: number | undefined): number {
+  if (bytes.compressed) return requested ?? Number.POSITIVE_INFINITY;
+  const size = bytes.size();
+  return Math.min(requested ?? size, size);
 }

@@ -7,6 +7,9 @@ import { encodeRolloutLine } from "./internal/encode-rollout-line.js";
 import { TimestampFormatter } from "./internal/timestamp-formatter.js";
 import { lastOrdinalSync, readFirstLineSync, repairTornTailSync, writeAllSync } from "./internal/rollout-file.js";
 import { activeRolloutPath, parseRolloutFileName } from "./layout.js";
+import { rolloutPathForms } from "./compression-paths.js";
+import { restorePlainRolloutSync } from "./compression.js";
+import { refuseReadOnlyGeneration } from "./generation-2025.js";
 
 // Behaviour: codex-storage-spec.md §4.3; codex-real-format.md §3.1 (envelope, ordinals).
 
@@ -146,11 +149,11 @@ export class RolloutRecorder {
    * @throws MissingSessionMetaError when neither the first line nor the file name names the thread.
    */
   static async resume(options: RolloutRecorderResumeOptions): Promise<RolloutRecorder> {
-    const st = await stat(options.path).catch((err: unknown) => {
-      throw new RolloutNotFoundError(options.path, { cause: err });
-    });
-    if (!st.isFile()) throw new RolloutNotFoundError(options.path);
-    const fd = openSync(options.path, "r");
+    const given = await existingRolloutForm(options.path);
+    refuseReadOnlyGeneration(given);
+    // Codex appends only to plain files: a compressed rollout is restored first (docs/compressed-rollouts.md).
+    const path = restorePlainRolloutSync(given);
+    const fd = openSync(path, "r");
     let first: { id?: unknown; history_mode?: unknown } | undefined;
     try {
       const line = readFirstLineSync(fd);
@@ -161,10 +164,10 @@ export class RolloutRecorder {
     } finally {
       closeSync(fd);
     }
-    const threadId = typeof first?.id === "string" ? first.id : parseRolloutFileName(options.path)?.threadId;
-    if (threadId === undefined) throw new MissingSessionMetaError(options.path);
+    const threadId = typeof first?.id === "string" ? first.id : parseRolloutFileName(path)?.threadId;
+    if (threadId === undefined) throw new MissingSessionMetaError(path);
     return new RolloutRecorder({
-      path: options.path,
+      path,
       threadId,
       fsync: options.fsync ?? false,
       now: options.now ?? Date.now,
@@ -473,4 +476,17 @@ export async function appendRolloutItemsToPath(
   const recorder = await RolloutRecorder.resume({ path, ...options });
   recorder.record(items);
   await recorder.shutdown();
+}
+
+/**
+ * The form of a rollout that exists: the given path, else its other form (a thread's file may
+ * have been compressed, or restored, since its path was recorded).
+ * @throws RolloutNotFoundError when neither form is a file.
+ */
+async function existingRolloutForm(path: string): Promise<string> {
+  for (const candidate of rolloutPathForms(path)) {
+    const st = await stat(candidate).catch(() => undefined);
+    if (st?.isFile()) return candidate;
+  }
+  throw new RolloutNotFoundError(path);
 }

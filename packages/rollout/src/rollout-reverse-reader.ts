@@ -13,6 +13,8 @@ export interface IterateRolloutLinesBackwardOptions {
 
 /** Backward read step: a page of 50 typical lines fits in one or two reads. */
 const REVERSE_CHUNK = 256 * 1024;
+/** Step for a `.jsonl.zst`: each step behind the decoder's window decodes from the start again. */
+const REVERSE_CHUNK_COMPRESSED = 8 << 20;
 const NL = 0x0a;
 
 /**
@@ -28,7 +30,8 @@ export async function* iterateRolloutLinesBackward(
 ): AsyncGenerator<ReverseRolloutLineEntry> {
   const handle = await openForRead(path);
   try {
-    const size = (await handle.stat()).size;
+    const size = handle.size();
+    const step = handle.compressed ? REVERSE_CHUNK_COMPRESSED : REVERSE_CHUNK;
     const start = Math.max(0, options.start ?? 0);
     let pos = Math.min(options.end ?? size, size);
     // Bytes after the newest `\n` seen so far: the start of a line whose beginning is still unread.
@@ -36,9 +39,9 @@ export async function* iterateRolloutLinesBackward(
     let pendingEnd = pos;
     let terminated = false;
     while (pos > start) {
-      const length = Math.min(REVERSE_CHUNK, pos - start);
+      const length = Math.min(step, pos - start);
       const chunk = Buffer.allocUnsafe(length);
-      const { bytesRead } = await handle.read(chunk, 0, length, pos - length);
+      const bytesRead = await handle.read(chunk, 0, length, pos - length);
       if (bytesRead < length) break; // the file shrank under us: stop rather than guess
       pos -= length;
       let to = length;
@@ -60,7 +63,7 @@ export async function* iterateRolloutLinesBackward(
       if (entry) yield withoutLineNumber(entry);
     }
   } finally {
-    await handle.close();
+    handle.close();
   }
 }
 

@@ -226,9 +226,9 @@ describe("extractThreadMetadata on large lines and files", () => {
     expect(extractThreadMetadataSync(file, OPTS)).toMatchObject({ hasSessionMeta: true, cwd: "/after-instructions", parseErrors: 0, title: "hi" });
   });
 
-  it("still rejects a session_meta whose base instructions are not text", () => {
+  it("keeps a session_meta whose base instructions are not text, as Codex does (the field is set aside)", () => {
     writeLines(file, [metaLine({ base_instructions: { text: 5 }, padding: "p".repeat(1000) })]);
-    expect(extractThreadMetadataSync(file, OPTS)).toMatchObject({ hasSessionMeta: false, parseErrors: 1 });
+    expect(extractThreadMetadataSync(file, OPTS)).toMatchObject({ hasSessionMeta: true, parseErrors: 0, cwd: "/work" });
   });
 
   it("keeps lines that span read chunks, and the last turn_context of an early chunk", () => {

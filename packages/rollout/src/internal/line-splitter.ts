@@ -1,5 +1,4 @@
-import { readSync } from "node:fs";
-import type { FileHandle } from "node:fs/promises";
+import type { RolloutBytes } from "./rollout-bytes.js";
 
 /** One line's bytes, without its `\n`. */
 export interface RawLine {
@@ -59,28 +58,13 @@ export class LineSplitter {
   }
 }
 
-/** Lines of `[start, end)` of an open file, read in chunks. */
-export async function* readLines(handle: FileHandle, start: number, end: number): AsyncGenerator<RawLine> {
-  const splitter = new LineSplitter(start);
-  let pos = start;
-  while (pos < end) {
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, end - pos));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, pos);
-    if (bytesRead === 0) break;
-    pos += bytesRead;
-    yield* splitter.push(chunk.subarray(0, bytesRead));
-  }
-  const tail = splitter.end();
-  if (tail) yield tail;
-}
-
-/** Synchronous twin of {@link readLines} for hot batch paths (reindex), where async hops dominate. */
-export function* readLinesSync(fd: number, start: number, end: number, chunkSize = CHUNK_SIZE): Generator<RawLine> {
+/** Lines of `[start, end)` of a rollout's plain bytes, read in chunks (`end` may be Infinity: to the end). */
+export function* readLinesSync(bytes: RolloutBytes, start: number, end: number, chunkSize = CHUNK_SIZE): Generator<RawLine> {
   const splitter = new LineSplitter(start);
   let pos = start;
   while (pos < end) {
     const chunk = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
-    const bytesRead = readSync(fd, chunk, 0, chunk.length, pos);
+    const bytesRead = bytes.readSync(chunk, 0, chunk.length, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
     yield* splitter.push(chunk.subarray(0, bytesRead));
