@@ -3,7 +3,7 @@
 // resolves, reads and compiles a handful of files instead of ~150, which is most of what a short
 // command like `skein list` used to spend before it did any work. Runs after `tsc -b`, which still
 // emits the library entry (`dist/index.js`) and the type declarations.
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
@@ -87,3 +87,12 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
+
+// The page of `skein serve`, built by @skein/viewer (a dev dependency, built first by turbo):
+// copied into dist/viewer so the published package serves it with no network at run time.
+const VIEWER_APP = join(PACKAGE_DIR, "node_modules", "@skein", "viewer", "dist", "app");
+if (!existsSync(join(VIEWER_APP, "index.html"))) throw new Error(`the viewer page is not built: ${VIEWER_APP} (build @skein/viewer first)`);
+const viewerScratch = mkdtempSync(join(DIST, ".viewer-"));
+cpSync(VIEWER_APP, viewerScratch, { recursive: true });
+rmSync(join(DIST, "viewer"), { recursive: true, force: true });
+renameSync(viewerScratch, join(DIST, "viewer"));

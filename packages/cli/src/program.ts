@@ -136,6 +136,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .option("--items", "include the history (a paginated fork starts with its parent's prefix)")
     .option("--json", "print JSON")
     .option("--no-pager", "never page (default on a terminal: $SKEIN_PAGER, else $PAGER, else less -R, for output taller than the screen)")
+    .addOption(new Option("--format <format>", "print the conversation as a document: markdown, html (one self-contained page) or json").choices(["markdown", "html", "json"]))
     .addHelpText("after", examples("skein show 019a2c4e-0000-7000-8000-000000000000", "skein show 'release notes' --items", "skein show my-thread --items --json"))
     .action(async (ref: string, options) => {
       const { showCommand } = await import("./commands/show.js");
@@ -238,7 +239,19 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
       await copyCommand(ctx(), "import", refs, options);
     });
 
+  command("serve", "browse the store in a web page on this machine (prints its URL)")
+    .option("--port <n>", "port to listen on (default: any free port)", positiveInt(65535))
+    .option("--host <host>", "address to listen on (default 127.0.0.1; anything else is reachable from other machines)")
+    .option("--open", "open the page in the default browser")
+    .addHelpText("after", examples("skein serve", "skein serve --port 8080 --open", "skein serve --store postgres://me@db/skein"))
+    .action(async (options) => {
+      const { serveCommand } = await import("./commands/serve.js");
+      await serveCommand(ctx(), options);
+    });
+
   command("demo", "run a scripted two-turn agent session with a tool, resume it, fork it, rename it, list")
+    .option("--serve", "end by serving the demo home in the web viewer (default when stdout is a terminal)")
+    .option("--no-serve", "do not serve at the end")
     .addHelpText(
       "after",
       `${examples("skein demo", "skein demo --home /tmp/skein-demo && skein list --home /tmp/skein-demo", "skein demo --model-url http://127.0.0.1:8080/v1 --model gpt-5")}\n` +
@@ -247,14 +260,14 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     )
     .option("--model-url <url>", "a Responses-API base URL (OpenAI or compatible) to run the turns against")
     .option("--model <name>", "the model to ask at --model-url (default gpt-5)")
-    .action(async (options: { modelUrl?: string; model?: string }) => {
+    .action(async (options: { modelUrl?: string; model?: string; serve?: boolean }) => {
       if (options.model !== undefined && options.modelUrl === undefined) throw new UsageError("--model needs --model-url (offline, the scripted model answers)");
       const { demoCommand } = await import("./commands/demo.js");
       const common = program.opts<CommonOptions>();
       const context = ctx();
       if (common.store !== undefined) assertLocalStore(context.store, "demo", "it shows the JSONL files of a home");
       const home = common.store === undefined && common.home === undefined ? undefined : context.home;
-      await demoCommand({ out: context.out, now: context.now, home, ...(options.modelUrl !== undefined && { modelUrl: options.modelUrl }), ...(options.model !== undefined && { modelName: options.model }) });
+      await demoCommand({ out: context.out, now: context.now, home, ...(options.modelUrl !== undefined && { modelUrl: options.modelUrl }), ...(options.model !== undefined && { modelName: options.model }), serve: options.serve ?? process.stdout.isTTY === true });
     });
 
   command("completion", "print a shell completion script (bash, zsh or fish)")

@@ -84,4 +84,4 @@ export function codexExamplesDir(): string | undefined {
   const shared = sharedDir();
   return shared ? join(shared, "fixtures", "codex", "examples") : undefined;
 }
-export { startTestPostgres, type TestPostgres } from "./postgres.js";
+export { startTestPostgres, providePostgres, type TestPostgres, type ProvidingProject } from "./postgres.js";

@@ -88,3 +88,22 @@ export function startTestPostgres(label: string): TestPostgres {
     },
   };
 }
+
+/** What a vitest global setup receives (the part {@link providePostgres} uses). */
+export interface ProvidingProject {
+  provide(key: "pgUrl" | "pgSkipReason", value: string | undefined): void;
+}
+
+/**
+ * A vitest global setup that provides `pgUrl` and `pgSkipReason` to the tests (see
+ * {@link startTestPostgres}) and stops the server in teardown. The suite declares the two keys
+ * in vitest's `ProvidedContext`.
+ */
+export function providePostgres(label: string): (project: ProvidingProject) => () => void {
+  return (project) => {
+    const server = startTestPostgres(label);
+    project.provide("pgUrl", server.url);
+    project.provide("pgSkipReason", server.skipReason);
+    return server.stop;
+  };
+}

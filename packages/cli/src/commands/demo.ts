@@ -5,6 +5,7 @@ import type { DynamicToolSpec } from "@skein/protocol";
 import type { Output } from "../output.js";
 import { openStore } from "../open-store.js";
 import { renderThreadTable } from "../format/thread-table.js";
+import { addDemoThreads } from "./demo-threads.js";
 
 /** What `skein demo` needs: where to write, a clock, and an optional home (default: a fresh temp dir). */
 export interface DemoContext {
@@ -15,6 +16,9 @@ export interface DemoContext {
   modelUrl?: string;
   /** The model to ask at `modelUrl` (default `gpt-5`, core-session's default model). */
   modelName?: string;
+  /** End by serving the home in the viewer until interrupted (`signal` stops it too). */
+  serve?: boolean;
+  signal?: AbortSignal;
 }
 
 /** The demo's one dynamic tool: defined at thread start, called by the model in turn 2. */
@@ -110,13 +114,37 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
     say(`${threadId} is now "weather demo"`);
     await manager.shutdownAll();
 
+    step("Add threads in two more projects: a plan, an apply_patch edit, an archived experiment");
+    const runTurns = async (cwd: string, texts: string[], name?: string) => {
+      const session = await manager.startThread({ cwd });
+      for (const userText of texts) await session.runTurn({ userText, model });
+      if (name !== undefined) await manager.renameThread(session.threadId, name);
+      await manager.shutdownAll();
+      return session.threadId;
+    };
+    const extra = await addDemoThreads(second, home, runTurns);
+    say(`projects ${extra.projects.join(", ")}; archived ${extra.archivedId}`);
+
     step("List");
     const page = await second.listThreads({ pageSize: 20 });
     out.line(renderThreadTable(page.items, { width: out.width, now: ctx.now(), colors: c }));
+
+    if (ctx.serve) {
+      step("Serve it in the viewer (Ctrl+C to stop)");
+      const { startViewerServer } = await import("../serve/viewer-server.js");
+      const server = await startViewerServer({ store: second, label: home });
+      say(`open ${c.bold(server.url)}`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+        ctx.signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await server.close();
+    }
   } finally {
     await second.close();
   }
-  out.line(`\n${c.green("done.")} Explore it: skein list --home ${home}`);
+  out.line(`\n${c.green("done.")} Explore it: skein list --home ${home}${ctx.serve ? "" : `, or in a browser: skein serve --home ${home}`}`);
 }
 
 /** A Responses-API client for `url` (key from $OPENAI_API_KEY, if any). Loaded only when asked for. */

@@ -8,6 +8,7 @@ import { describeLine } from "../format/describe-line.js";
 import { formatAge } from "../format/format-age.js";
 import { isoTime, toThreadDetailJson } from "../format/thread-json.js";
 import { truncate } from "../format/truncate.js";
+import { exportThread, type ExportFormat } from "../format/thread-export.js";
 
 /** Options of `skein show`. */
 export interface ShowOptions {
@@ -15,6 +16,8 @@ export interface ShowOptions {
   items?: boolean;
   /** `--no-pager`: commander sets `pager: false`. */
   pager?: boolean;
+  /** Print the conversation as a Markdown, HTML or JSON document (as the viewer exports it). */
+  format?: ExportFormat;
 }
 
 /**
@@ -22,6 +25,12 @@ export interface ShowOptions {
  * paginated fork's history starts with its parent's prefix, as the store resolves it).
  */
 export async function showCommand(ctx: CommandContext, ref: string, options: ShowOptions): Promise<void> {
+  if (options.format !== undefined) {
+    const format = options.format;
+    const document = await withThreadStore(ctx, async (store) => exportThread(store, await resolveThread(store, ref, ctx.where, { warn: ctx.out.error }), format));
+    ctx.out.line(document.replace(/\n$/, ""));
+    return;
+  }
   const { thread, history } = await withThreadStore(ctx, async (store) => {
     const found = await resolveThread(store, ref, ctx.where, { warn: ctx.out.error });
     const loaded = options.items ? await store.loadHistory({ threadId: found.threadId, includeArchived: true }) : undefined;

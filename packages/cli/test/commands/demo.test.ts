@@ -1,11 +1,12 @@
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { codexReadProblems } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
-import { runCli, runCliJson } from "../helpers/run-cli.js";
+import { BIN, runCli, runCliJson } from "../helpers/run-cli.js";
 
 interface ListJson {
-  items: { id: string; name: string | null; forkedFromId: string | null }[];
+  items: { id: string; name: string | null; forkedFromId: string | null; cwd: string | null }[];
 }
 
 describe("skein demo", () => {
@@ -24,6 +25,7 @@ describe("skein demo", () => {
       "Resume in a fresh manager over a new store instance",
       "Fork it",
       "Rename the original",
+      "Add threads in two more projects: a plan, an apply_patch edit, an archived experiment",
       "List",
     ]);
     expect(result.stdout).toMatch(/^ {3}tool: {2}lookup_weather\(\{"city":".+"\}\) -> \{"city":/m);
@@ -41,10 +43,37 @@ describe("skein demo", () => {
     const home = homes.empty();
     await runCli(["demo", "--home", home]);
     const { items } = await runCliJson<ListJson>(["list", "--json", "--home", home]);
-    expect(items).toHaveLength(2);
+    expect(items.map((t) => t.name).sort()).toEqual(["greeting typo", "weather demo", "weather demo (fork)", "zebra rollout plan"]);
     const original = items.find((t) => t.name === "weather demo");
-    expect(items.find((t) => t.id !== original?.id)?.forkedFromId).toBe(original?.id);
+    expect(items.find((t) => t.name === "weather demo (fork)")?.forkedFromId).toBe(original?.id);
+    expect(new Set(items.map((t) => t.cwd)).size).toBe(3);
+    const archived = await runCliJson<ListJson>(["list", "--archived", "--json", "--home", home]);
+    expect(archived.items.map((t) => t.name)).toEqual(["old experiment"]);
     expect(codexReadProblems(home)).toEqual([]);
+  });
+
+  it("--serve ends by serving the home in the viewer and printing its URL, until interrupted", async () => {
+    const home = homes.empty();
+    const child = spawn(process.execPath, [BIN, "demo", "--serve", "--home", home], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        const match = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`demo exited (${code}) before serving:\n${stdout}`)));
+    });
+    const first = await fetch(url, { redirect: "manual" });
+    expect(first.status).toBe(303);
+    const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const page = await fetch(new URL("/", url), { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(stdout).toContain("done.");
   });
 
   it("uses a fresh temporary home when none is given and says where", async () => {

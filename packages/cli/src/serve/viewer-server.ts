@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import type { ThreadStore } from "@skein/thread-store";
+import { Hono } from "hono";
+import { apiRoutes } from "./api-routes.js";
+import { IndexRefresher } from "./index-refresher.js";
+import { viewerGuard } from "./security.js";
+import { loadViewerAssets, type ViewerAssets } from "./static-files.js";
+
+/** Options of {@link startViewerServer}. */
+export interface ViewerServerOptions {
+  store: ThreadStore;
+  /** How the page names the store. */
+  label: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default: a fresh random token. */
+  token?: string;
+  assets?: ViewerAssets;
+}
+
+/** A running viewer. */
+export interface ViewerServer {
+  /** The address to open, with the token: `http://127.0.0.1:PORT/?token=…`. */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** The viewer as a Hono app: the guard, the API, then the page for every other path. */
+export function viewerApp(options: {
+  store: ThreadStore;
+  label: string;
+  token: string;
+  host: string;
+  port: () => number;
+  assets: ViewerAssets;
+  refresher?: IndexRefresher;
+}): Hono {
+  const app = new Hono();
+  app.use("*", viewerGuard({ token: options.token, port: options.port, host: options.host }));
+  app.route("/api", apiRoutes({ store: options.store, label: options.label, ...(options.refresher && { refresher: options.refresher }) }));
+  app.get("*", (c) => {
+    const file = options.assets.files.get(c.req.path);
+    if (file) {
+      c.header("Content-Type", file.type);
+      c.header("Cache-Control", "public, max-age=31536000, immutable");
+      return c.body(new Uint8Array(file.body));
+    }
+    if (c.req.path.startsWith("/assets/")) return c.text("not found", 404);
+    c.header("Cache-Control", "no-store");
+    return c.html(options.assets.index);
+  });
+  app.all("*", (c) => c.json({ error: "method not allowed" }, 405));
+  return app;
+}
+
+/** Starts the viewer on `host:port` and resolves once it listens. */
+export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
+  const host = options.host ?? "127.0.0.1";
+  const token = options.token ?? randomBytes(24).toString("base64url");
+  let port = options.port ?? 0;
+  const refresher = new IndexRefresher(options.store);
+  const app = viewerApp({ store: options.store, label: options.label, token, host, port: () => port, assets: options.assets ?? loadViewerAssets(), refresher });
+  const server = createServer(getRequestListener(app.fetch));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => (server.off("error", reject), resolve()));
+  });
+  port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  const origin = `http://${urlHost}:${port}`;
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    token,
+    server,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await refresher.settle();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { TranscriptEntry } from "../model/transcript.js";
+
+export type { TranscriptEntry };
+
+/** A thread as the server lists it (the CLI's `--json` shape). */
+export interface ThreadSummary {
+  id: string;
+  name: string | null;
+  preview: string | null;
+  cwd: string | null;
+  source: unknown;
+  modelProvider: string | null;
+  model: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  archived: boolean;
+  forkedFromId: string | null;
+  parentThreadId: string | null;
+  tokensUsed?: number | null;
+}
+
+export interface ThreadPage {
+  items: ThreadSummary[];
+  nextCursor: string | null;
+}
+
+export interface SearchHit {
+  thread: ThreadSummary;
+  snippet: string;
+  position?: number;
+}
+
+export interface SearchPage {
+  items: SearchHit[];
+  nextCursor: string | null;
+}
+
+export interface ThreadDetail {
+  thread: ThreadSummary;
+  parent: ThreadSummary | null;
+  forks: ThreadSummary[];
+  store: string;
+}
+
+export interface EntryPage {
+  /** Oldest first. */
+  entries: TranscriptEntry[];
+  /** Continues towards older lines; null at the start of the thread. */
+  before: string | null;
+  /** The position of the newest line the server saw (-1 for none). */
+  lastPosition: number;
+}
+
+export interface ListQuery {
+  archived: boolean;
+  cwd: string;
+  source: string;
+  provider: string;
+  sort: "updated" | "created" | "recency";
+  asc: boolean;
+}
+
+/** An error the server answered with (its message is for people). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers = { ...init.headers, "content-type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  const json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+  if (!response.ok) throw new ApiError(response.status, typeof json["error"] === "string" ? json["error"] : `HTTP ${response.status}`);
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "" && v !== false)
+    .map(([k, v]) => `${enc(k)}=${enc(String(v))}`);
+  return parts.length === 0 ? "" : `?${parts.join("&")}`;
+}
+
+export const api = {
+  listThreads: (q: ListQuery, cursor: string | null, limit = 50) =>
+    call<ThreadPage>("GET", `/api/threads${query({ archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, sort: q.sort, asc: q.asc ? 1 : undefined, cursor, limit })}`),
+  search: (term: string, archived: boolean, cursor: string | null) => call<SearchPage>("GET", `/api/search${query({ q: term, archived: archived ? 1 : undefined, cursor })}`),
+  thread: (id: string) => call<ThreadDetail>("GET", `/api/threads/${enc(id)}`),
+  entries: (id: string, before: string | null, around?: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ before, around })}`),
+  entriesAfter: (id: string, after: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ after })}`),
+  rename: (id: string, name: string) => call<{ thread: ThreadSummary }>("POST", `/api/threads/${enc(id)}/rename`, { name }),
+  archive: (id: string) => call<{ thread: ThreadSummary }>("POST", `/api/threads/${enc(id)}/archive`, {}),
+  unarchive: (id: string) => call<{ thread: ThreadSummary }>("POST", `/api/threads/${enc(id)}/unarchive`, {}),
+  fork: (id: string, position: number | null, name: string) => call<{ threadId: string }>("POST", `/api/threads/${enc(id)}/fork`, { position, name }),
+  remove: (id: string) => call<{ deleted: string }>("POST", `/api/threads/${enc(id)}/delete`, { confirm: id }),
+  exportUrl: (id: string, format: "markdown" | "html" | "json") => `/api/threads/${enc(id)}/export?format=${format}`,
+};
