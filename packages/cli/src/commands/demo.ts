@@ -114,16 +114,20 @@ export async function demoCommand(ctx: DemoContext): Promise<void> {
     say(`${threadId} is now "weather demo"`);
     await manager.shutdownAll();
 
-    step("Add threads in two more projects: a plan, an apply_patch edit, an archived experiment");
-    const runTurns = async (cwd: string, texts: string[], name?: string) => {
-      const session = await manager.startThread({ cwd });
-      for (const userText of texts) await session.runTurn({ userText, model });
-      if (name !== undefined) await manager.renameThread(session.threadId, name);
-      await manager.shutdownAll();
-      return session.threadId;
-    };
-    const extra = await addDemoThreads(second, home, runTurns);
-    say(`projects ${extra.projects.join(", ")}; archived ${extra.archivedId}`);
+    if (ctx.serve) {
+      // Only for the viewer's first look: the plain tour (and the suites that pin it) keeps two threads.
+      step("Add threads in two more projects: a plan, an apply_patch edit, an archived experiment");
+      const scripted = new ScriptedModel();
+      const runTurns = async (cwd: string, texts: string[], name?: string) => {
+        const session = await manager.startThread({ cwd });
+        for (const userText of texts) await session.runTurn({ userText, model: scripted });
+        if (name !== undefined) await manager.renameThread(session.threadId, name);
+        await manager.shutdownAll();
+        return session.threadId;
+      };
+      const extra = await addDemoThreads(second, home, runTurns);
+      say(`projects ${extra.projects.join(", ")}; archived ${extra.archivedId}`);
+    }
 
     step("List");
     const page = await second.listThreads({ pageSize: 20 });
