@@ -45,7 +45,7 @@ export function offlineUnavailableReason(): string | undefined {
 
 /** Writes the `config.toml` that keeps Codex offline: provider on 127.0.0.1, no update check, no analytics. */
 export function writeOfflineCodexConfig(codexHome: string): void {
-  // Same settings as packages/interop's codexConfigToml (codex-real-format.md §1.2).
+  // Same settings as packages/interop's codexConfigToml (docs/codex-interop.md).
   mkdirSync(codexHome, { recursive: true });
   writeFileSync(
     join(codexHome, "config.toml"),

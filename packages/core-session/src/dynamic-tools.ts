@@ -2,7 +2,7 @@ import { DynamicToolSpec, type RolloutItem, type SessionMeta, type ThreadId, toC
 import { InvalidSessionRequestError } from "./errors.js";
 import { sessionMetaOf } from "./session-meta-of.js";
 
-// Behaviour: codex-storage-spec.md §7.3. Tools live only in the rollout's session_meta, never
+// Behaviour: docs/live-threads.md, "Dynamic tools". Tools live only in the rollout's session_meta, never
 // in SQLite. Codex restores them from the FIRST session_meta; Skein also records tools added
 // on a later resume as an appended session_meta copy and reads the LAST own copy (see README).
 

@@ -40,7 +40,7 @@ export class MetadataUpdateError extends CoreSessionError {
   }
 }
 
-/** The store rejected a metadata mutation as unsupported (wording: codex-storage-spec.md §7.1). */
+/** The store rejected a metadata mutation as unsupported (wording: docs/live-threads.md, "ThreadManager"). */
 export class UnsupportedMetadataUpdateError extends CoreSessionError {
   override readonly name = "UnsupportedMetadataUpdateError";
   readonly code = "unsupported_metadata_update";

@@ -4,7 +4,7 @@ import type { CreateThreadParams, ResumeThreadParams, ThreadRecord, ThreadStore 
 import { InvalidSessionRequestError, MetadataUpdateError, ThreadClosedError } from "./errors.js";
 import { type PendingMetadataUpdate, ThreadMetadataSync, type ThreadMetadataSyncOptions } from "./thread-metadata-sync.js";
 
-// Behaviour: codex-storage-spec.md §6.1 (LiveThread), with one strengthening: the store is
+// Behaviour: docs/live-threads.md, "LiveThread", with one strengthening: the store is
 // flushed before a derived patch is sent, so the index never describes history that a crash
 // could still lose (a store may buffer appends of a lazily created thread).
 

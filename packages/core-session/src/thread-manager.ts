@@ -8,7 +8,7 @@ import { LiveThreadInitGuard } from "./live-thread-init-guard.js";
 import { sessionMetaOf } from "./session-meta-of.js";
 import { ThreadSession, type ThreadSessionInit, type ToolHandlers } from "./thread-session.js";
 
-// Behaviour: codex-storage-spec.md §7 (ThreadManager, session init, dynamic tools).
+// Behaviour: docs/live-threads.md, "ThreadManager" and "Dynamic tools".
 
 /** The model used when neither the caller, the history nor the defaults name one. */
 export const DEFAULT_MODEL = "gpt-5";

@@ -10,7 +10,7 @@ import {
   userMessagePreview,
 } from "@skein/protocol";
 
-// Behaviour: codex-storage-spec.md §6.2 (`ThreadMetadataSync`), §5.6 (what each record derives).
+// Behaviour: docs/live-threads.md, "Metadata sync" (what each record derives).
 
 /** The part of a history record the sync helper reads. Both `RolloutItem` and `RolloutLine` fit. */
 export type ObservedItem = Pick<RolloutItem, "type" | "payload">;

@@ -1,7 +1,7 @@
 import { type HistoryMode, type ResponseItem, type RolloutItem, type ThreadId, type TurnContext, newThreadId } from "@skein/protocol";
 import { event, response } from "./turn-items.js";
 
-// Behaviour: codex-real-format.md §0, §3.3, §3.4 and Appendix B. Codex 0.169 records a turn's
+// Behaviour: docs/rollout-format.md, "Turn shapes". Codex 0.169 records a turn's
 // items in one of two forms and keeps a thread in the form its `session_meta.history_mode`
 // names: legacy threads get `user_message`/`agent_message` events, paginated threads get
 // `item_completed` events, the only ones Codex's `thread/read` shows for them.

@@ -1,7 +1,7 @@
 import type { ResponseItem, RolloutItem } from "@skein/protocol";
 import type { ModelUsage } from "./model-client.js";
 
-// Record builders shared by both turn forms (see turn-form.ts): codex-real-format.md §3.4.
+// Record builders shared by both turn forms (see turn-form.ts): docs/rollout-format.md, "Turn shapes".
 
 /** Cumulative token counts of a thread, wire (snake_case) form. */
 export interface WireTokenUsage {

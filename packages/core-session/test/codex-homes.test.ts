@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedModel, ThreadManager } from "../src/index.js";
 import { PAGINATED_TOOL_TURN, lineShape } from "./fixtures/turn-shapes.js";
 
-// Real Codex 0.169.0 homes (codex-real-format.md §9): sessions written by Codex itself,
+// Real Codex 0.169.0 homes (docs/codex-interop.md, "Real homes"): sessions written by Codex itself,
 // resumed through LocalThreadStore + ThreadManager over a temp copy.
 describe.skipIf(fixturesSkipReason())("ThreadManager over real Codex homes", () => {
   let home: TempDir;
@@ -63,7 +63,7 @@ describe.skipIf(fixturesSkipReason())("ThreadManager over real Codex homes", () 
   });
 
   // A paginated Codex thread stays paginated: Skein's turn is recorded with item_completed
-  // items (codex-real-format.md §3.3), its ordinals continue Codex's, and nothing legacy appears.
+  // items (docs/rollout-format.md, "Turn shapes"), its ordinals continue Codex's, and nothing legacy appears.
   async function paginatedTurn(threadId: string, userText: string) {
     const before = (await readRollout((await store.readThread({ threadId })).rolloutPath!)).lines.length;
     const session = await manager.resumeThread({ threadId, toolHandlers: { mock_lookup: async () => "42" } });

@@ -14,7 +14,7 @@ function outcome(overrides: Partial<ToolCallOutcome> = {}): ToolCallOutcome {
 
 const UUID_V7 = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
-// Shapes: codex-real-format.md §3.3, §3.4 and the examples in fixtures/codex/examples/{legacy,paginated}.
+// Shapes: docs/rollout-format.md, "Turn shapes".
 describe("turnForm legacy", () => {
   const form = turnForm("legacy", THREAD);
 

@@ -19,7 +19,8 @@ export const MOCK_KEY_ENV = "MOCK_KEY";
  * no retries, no analytics, no update check, uncompressed request bodies.
  */
 export function codexConfigToml(options: CodexConfigOptions): string {
-  // Behaviour: codex-real-format.md §1.2; codex-quirks.md "Resume" for the openai provider.
+  // Behaviour: docs/codex-interop.md, "Pointing Codex at a mock" (and its note on resuming
+  // under the openai provider).
   const provider = options.provider ?? "mock";
   const baseUrl = `http://127.0.0.1:${options.port}/v1`;
   const lines = [

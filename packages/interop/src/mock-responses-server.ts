@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-// Behaviour: codex-real-format.md §1.3 (the SSE events Codex needs and what it sends).
+// Behaviour: docs/codex-interop.md, "The mock model server" (the SSE events Codex needs and what it sends).
 
 /** One HTTP request the mock received, in arrival order. */
 export interface MockRequest {

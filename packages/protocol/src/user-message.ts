@@ -15,7 +15,7 @@ export interface UserMessage {
  * The user message an item records, or undefined when it records none. Reads the legacy
  * `event_msg/user_message` and the paginated `event_msg/item_completed{UserMessage}` forms.
  * `response_item` user messages are model input (context, instructions), not the user's
- * words, so they never count (Behaviour: codex-storage-spec.md §5.6).
+ * words, so they never count (Behaviour: docs/state-index.md, "Deriving a summary from a rollout").
  */
 export function userMessageOf(item: Pick<RolloutItem, "type" | "payload">): UserMessage | undefined {
   if (item.type !== "event_msg") return undefined;

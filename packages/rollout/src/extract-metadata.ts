@@ -18,7 +18,7 @@ import { resolveLineagePreview } from "./head-summary.js";
 import { parseRolloutFileName } from "./layout.js";
 import { GENERATION_2025, readGeneration2025Summary, type Generation2025Summary } from "./generation-2025.js";
 
-// Behaviour: codex-storage-spec.md §5.6 (apply_rollout_item, extract_metadata_from_rollout).
+// Behaviour: docs/state-index.md, "Deriving a summary from a rollout" (Codex `apply_rollout_item`).
 
 /** Everything an index row needs, derived from one rollout file. */
 export interface ExtractedThreadMetadata {

@@ -16,7 +16,7 @@ import { gitInfoOf, opt, parseItem } from "./internal/record-helpers.js";
 import { findRolloutPath } from "./home-scan.js";
 import { GENERATION_2025, readGeneration2025Summary, type Generation2025Summary } from "./generation-2025.js";
 
-// Behaviour: codex-storage-spec.md §4.6 (read_head_summary); codex-quirks.md (fork previews).
+// Behaviour: docs/rollout-format.md, "Head summary" (Codex `read_head_summary`, fork previews).
 
 /** Records read at least, and at most while the preview is still missing (Codex's limits). */
 export const HEAD_MIN_RECORDS = 10;

@@ -2,7 +2,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { isThreadId, type ThreadId } from "@skein/protocol";
 import { InvalidRolloutFileNameError, InvalidThreadIdError } from "./errors.js";
 
-// Behaviour: codex-storage-spec.md §4.1, §4.8; codex-real-format.md §0, §5.
+// Behaviour: docs/rollout-format.md, "Where rollouts live".
 
 /** Directory under the home that holds active rollouts in `YYYY/MM/DD` folders. */
 export const SESSIONS_SUBDIR = "sessions";

@@ -1,6 +1,6 @@
 import type { RolloutItem } from "@skein/protocol";
 
-// Behaviour: codex-storage-spec.md §4.4 (Codex `persisted_rollout_items`, limited mode).
+// Behaviour: docs/rollout-format.md, "What is persisted" (Codex `persisted_rollout_items`, limited mode).
 
 const PERSISTED_EVENTS = new Set([
   "user_message",

@@ -6,7 +6,7 @@ import { isBlank } from "./internal/line-splitter.js";
 import { findRolloutPath } from "./home-scan.js";
 import { generation2025LineOf } from "./generation-2025.js";
 
-// Behaviour: codex-storage-spec.md §4.5; codex-real-format.md §3.1, §4 (history_base).
+// Behaviour: docs/rollout-format.md, "Reading", "A line" and "Forks and `history_base`".
 
 /** One non-blank line of a rollout, with its raw text and where it sits in the file. */
 export interface RolloutLineEntry {

@@ -11,7 +11,7 @@ import { rolloutPathForms } from "./compression-paths.js";
 import { restorePlainRolloutSync } from "./compression.js";
 import { refuseReadOnlyGeneration } from "./generation-2025.js";
 
-// Behaviour: codex-storage-spec.md §4.3; codex-real-format.md §3.1 (envelope, ordinals).
+// Behaviour: docs/rollout-format.md, "Writing" and "A line" (envelope, ordinals).
 
 /** `session_meta` fields a caller supplies; the recorder adds `id` and `timestamp`. */
 export type RecorderSessionMeta = Omit<SessionMeta, "id" | "timestamp">;

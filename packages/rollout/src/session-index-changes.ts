@@ -5,6 +5,7 @@ import { SESSION_INDEX_FILE, parseSessionIndexText } from "./session-index.js";
 // An index catch-up's view of `session_index.jsonl` (Codex's name index): what changed since the
 // last look, reading only the appended tail when the file just grew (appends are how Codex and
 // Skein write it; a removal rewrites it through a rename, which changes the inode).
+// See docs/session-index.md, "Catching up with names written by others".
 
 /** Where the catch-up left the file: identity and size. Stored in the index's meta table. */
 export interface SessionIndexMark {

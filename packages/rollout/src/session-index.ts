@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { isThreadId } from "@skein/protocol";
 import { InvalidThreadIdError } from "./errors.js";
 
-// Behaviour: codex-storage-spec.md §3.2 "Name index compatibility file"; codex-real-format.md §5.
+// Behaviour: docs/session-index.md.
 
 /** File name of Codex's append-only thread-name log, under the home. */
 export const SESSION_INDEX_FILE = "session_index.jsonl";

@@ -5,7 +5,7 @@ import { parseArgument } from "./internal/parse-argument.js";
 import { rowFromSql, THREAD_SELECT, type SqlThreadRow } from "./internal/thread-columns.js";
 import type { ThreadRow } from "./thread-row.js";
 
-// Behaviour: codex-storage-spec.md §5.5 (list query), with an id tie-break on every sort key.
+// Behaviour: docs/state-index.md, "Listing", with an id tie-break on every sort key.
 
 /** Sort keys of a listing: creation, last update, or product recency (turn starts). */
 export const ThreadSortKey = z.enum(["created", "updated", "recency"]);

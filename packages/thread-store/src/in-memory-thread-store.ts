@@ -54,7 +54,7 @@ import type {
   UpdateThreadMetadataParams,
 } from "./types.js";
 
-// Behaviour: codex-storage-spec.md §3.1, completed into a full store (lists, pages, archive).
+// Behaviour: docs/thread-store.md, "InMemoryThreadStore": completed into a full store (lists, pages, archive).
 
 /** Options of {@link InMemoryThreadStore}. */
 export interface InMemoryThreadStoreOptions {

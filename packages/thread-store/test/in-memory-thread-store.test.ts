@@ -67,7 +67,7 @@ describe("InMemoryThreadStore", () => {
     });
   });
 
-  // Codex in-memory store tests (codex-storage-spec.md §3.1, §8), in our words: Codex's
+  // Codex in-memory store tests (docs/thread-store.md, "InMemoryThreadStore"), in our words: Codex's
   // in-memory store declined turn pagination; ours implements it.
   describe("Codex in-memory scenarios", () => {
     it("pages turns with default parameters (oldest first, no cursor for one page)", async () => {

@@ -1,4 +1,4 @@
-// Behaviour: codex-real-format.md §3.1: Codex's envelope keys, in this order:
+// Behaviour: docs/rollout-format.md, "A line": Codex's envelope keys, in this order:
 // `timestamp`, `ordinal` (paginated files only), `type`, `payload`, `metadata` (when present).
 
 /**

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { CHUNK_SIZE } from "./line-splitter.js";
 
-// Behaviour: codex-real-format.md §3.1 (ordinals continue across writers); torn tails are
+// Behaviour: docs/rollout-format.md, "Writing" (ordinals continue across writers); torn tails are
 // Skein's rule: bytes after the last `\n` are moved to `<file>.torn` before the next append.
 
 const NL = 0x0a;

@@ -1,4 +1,4 @@
-// Behaviour: codex-real-format.md §3.1: every line's `timestamp` is UTC RFC 3339 with
+// Behaviour: docs/rollout-format.md, "A line": every line's `timestamp` is UTC RFC 3339 with
 // milliseconds (`2026-01-02T03:04:05.678Z`), the form `Date.prototype.toISOString` gives.
 
 /**

@@ -81,7 +81,7 @@ export function writeIndexBatch(
       for (const row of rows) {
         const old = selectOld.get(row.threadId) as (FtsTexts & { recency_at_ms: number }) | undefined;
         const updatedAt = conn.updatedClock.allocate(row.updatedAt);
-        // Recency is only chosen on insert; an existing row keeps its own (§5.4).
+        // Recency is only chosen on insert; an existing row keeps its own (docs/state-index.md).
         const recencyAt = old ? old.recency_at_ms : conn.recencyClock.allocate(row.recencyAt ?? updatedAt);
         const params = upsertParams(row, { updatedAt, recencyAt, indexedAt: row.indexedAtMs ?? now });
         const info = upsert.run(params);

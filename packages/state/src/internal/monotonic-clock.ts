@@ -3,7 +3,7 @@
  * milliseconds, so keyset cursors over `updated_at` / `recency_at` never see two rows with
  * the same value written by this process in the same hot second.
  *
- * Behaviour: codex-storage-spec.md §5.4 (timestamp allocator).
+ * Behaviour: docs/state-index.md, "Rows and writes" (unique, increasing times).
  */
 export class MonotonicClock {
   #mark: number;

@@ -9,7 +9,7 @@ import type { Connection } from "./connection.js";
 import { isCorruptionError } from "./corruption.js";
 import { MonotonicClock } from "./monotonic-clock.js";
 
-// Behaviour: codex-storage-spec.md §5.1 (files, pragmas, init).
+// Behaviour: docs/state-index.md, "Opening".
 
 /** How to open the database file. */
 export interface ConnectionOptions {

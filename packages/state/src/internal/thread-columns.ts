@@ -151,9 +151,10 @@ export function upsertParams(
 }
 
 /**
- * `INSERT … ON CONFLICT(id) DO UPDATE` with Codex's upsert rules (§5.4): recency keeps the
- * existing value; preview keeps the old one when the new is empty; existing git values win;
- * memory/history mode and name change only when given; every other column is overwritten.
+ * `INSERT … ON CONFLICT(id) DO UPDATE` with Codex's upsert rules (docs/state-index.md, "Rows and
+ * writes"): recency keeps the existing value; preview keeps the old one when the new is empty;
+ * existing git values win; memory/history mode and name change only when given; every other
+ * column is overwritten.
  */
 export const UPSERT_THREAD_SQL = `INSERT INTO threads (
   id, rollout_path, created_at_ms, updated_at_ms, recency_at_ms, source, source_json, thread_source,

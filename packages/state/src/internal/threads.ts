@@ -6,7 +6,7 @@ import { deleteThreadMessages } from "../thread-messages.js";
 import { patchAssignments } from "./patch-columns.js";
 import { rowFromSql, THREAD_SELECT, UPSERT_THREAD_SQL, upsertParams, type SqlThreadRow } from "./thread-columns.js";
 
-// Behaviour: codex-storage-spec.md §5.4 (write primitives).
+// Behaviour: docs/state-index.md, "Rows and writes".
 
 const SELECT_BY_ID = `SELECT ${THREAD_SELECT} FROM threads t WHERE t.id = ?`;
 
@@ -27,7 +27,7 @@ export function writeRow(conn: Connection, row: ThreadRowInput, now: number): vo
     | { recency_at_ms: number }
     | undefined;
   const updatedAt = conn.updatedClock.allocate(row.updatedAt);
-  // Recency is only chosen on insert; an existing row keeps its own (§5.4).
+  // Recency is only chosen on insert; an existing row keeps its own (docs/state-index.md).
   const recencyAt = existing ? existing.recency_at_ms : conn.recencyClock.allocate(row.recencyAt ?? updatedAt);
   statement(conn, UPSERT_THREAD_SQL).run(upsertParams(row, { updatedAt, recencyAt, indexedAt: row.indexedAtMs ?? now }));
 }

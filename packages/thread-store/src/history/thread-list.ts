@@ -4,7 +4,7 @@ import type { SortDirection, ThreadPage, ThreadSortKey } from "../types.js";
 import { decodeCursor, encodeCursor, type CursorScope } from "./page-cursor.js";
 import type { NormalizedListThreadsQuery } from "./request-validation.js";
 
-// Behaviour: codex-storage-spec.md §2 (ListThreadsParams) and §4.6 (listability).
+// Behaviour: docs/thread-store.md, "Listing parameters" (and listability: no preview, not listed).
 
 /** True when a thread may appear in a list: Codex hides threads whose preview is empty. */
 export function isListable(thread: StoredThread): boolean {

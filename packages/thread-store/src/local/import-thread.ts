@@ -16,8 +16,8 @@ import { readRawHistory } from "./raw-history.js";
 import { dropUndefined } from "./thread-row-mapping.js";
 import type { ImportLine, ImportThreadParams } from "./types.js";
 
-// Behaviour: codex-real-format.md §4 (a paginated fork's file holds only its own lines; the
-// prefix lives in the parent's file up to history_base.end_byte_offset).
+// Behaviour: docs/rollout-format.md, "Forks and `history_base`" (a paginated fork's file holds
+// only its own lines; the prefix lives in the parent's file up to history_base.end_byte_offset).
 
 /** Where an imported thread's rollout goes and the exact lines it holds. */
 export interface ImportPlan {

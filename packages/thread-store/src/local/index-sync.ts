@@ -22,7 +22,7 @@ import { rowFromExtracted } from "./thread-row-mapping.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
 import { inspectWriterLock, listWriterLocks } from "./writer-lock.js";
 
-// Behaviour: codex-storage-spec.md §5.7 (backfill in batches under a lease), adapted: files are
+// Behaviour: docs/state-index.md, "Reindex and catch-up" (Codex backfills once under a lease; here files are
 // compared by size+mtime with `indexed_files`, so a reindex re-reads only what changed, and a file
 // that only grew is read from where the last pass stopped. Where the time goes (10k rollouts,
 // 445 MB): reading and folding lines ~55%, SQLite ~25% (see StateDb.writeIndexBatch), the scan

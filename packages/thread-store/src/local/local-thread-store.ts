@@ -47,7 +47,7 @@ import type {
 } from "./types.js";
 import { updateThreadMetadata } from "./update-metadata.js";
 
-// Behaviour: codex-storage-spec.md §3.2 (LocalThreadStore), adapted: the index is read first and
+// Behaviour: docs/thread-store.md, "LocalThreadStore": the index is read first and
 // repaired on the way; the files are the truth. The class is the entry point: each operation
 // lives in a module of its family and works on the store's LocalStoreContext.
 

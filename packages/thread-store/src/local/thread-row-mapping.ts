@@ -40,7 +40,7 @@ export interface RowContext {
   archivedAtMs?: number | undefined;
 }
 
-/** Builds an index row from a file's extracted metadata (Codex §5.6 `extract_metadata_from_rollout`). */
+/** Builds an index row from a file's extracted metadata (docs/state-index.md, "Deriving a summary"). */
 export function rowFromExtracted(x: ExtractedMetadata, ctx: RowContext): ThreadRow {
   const row: Record<string, unknown> = {
     threadId: x.threadId,

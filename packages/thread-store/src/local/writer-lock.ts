@@ -7,6 +7,8 @@ import type { ThreadId } from "@skein/protocol";
 import { ConflictError, InternalError } from "../errors.js";
 import type { WriterLockHolder } from "./types.js";
 
+// Design: docs/locks.md, "Writer locks".
+
 /** Where writer locks live, relative to the home. */
 export const LOCKS_SUBDIR = join(".skein", "locks");
 
