@@ -55,7 +55,7 @@ export class OpenAIResponsesModel implements ModelClient {
       }
       return await this.#streamed(body, options);
     } catch (error) {
-      throw describe(error, options.signal);
+      throw asModelError(error, options.signal);
     }
   }
 
@@ -104,7 +104,7 @@ export class OpenAIResponsesModel implements ModelClient {
 }
 
 /** SDK errors as this package's; the caller's abort passes through as the signal's reason. */
-function describe(error: unknown, signal: AbortSignal | undefined): unknown {
+function asModelError(error: unknown, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return signal.reason ?? error;
   if (error instanceof APIUserAbortError || error instanceof ModelResponseError) return error;
   if (error instanceof APIError) {
