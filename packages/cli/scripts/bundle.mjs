@@ -13,7 +13,7 @@ const DIST = join(PACKAGE_DIR, "dist");
 const CHUNK_PREFIX = "bin-chunk-";
 
 // Native addons and CommonJS-only drivers stay real packages, loaded from node_modules.
-const EXTERNAL = ["better-sqlite3", "pg", "pg-native"];
+const EXTERNAL = ["better-sqlite3", "fs-ext", "pg", "pg-native"];
 
 /** The nearest package.json above `file` (its directory and parsed manifest). */
 function owningPackage(file) {

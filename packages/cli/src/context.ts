@@ -12,6 +12,11 @@ export interface CommandContext {
   out: Output;
   /** Absolute directory relative paths given to the command resolve against: where the user typed it (see `invocationDir`). */
   cwd: string;
+  /**
+   * Keep Codex's own index (`state_5.sqlite`) in step with Skein's changes. Off with
+   * `--no-codex-sync` or `SKEIN_CODEX_SYNC=0` (docs/codex-home-sync.md).
+   */
+  codexSync: boolean;
   /** Epoch ms; injected so output with ages is testable. */
   now: () => number;
 }

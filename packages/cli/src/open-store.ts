@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { CatchUpMode, LocalThreadStore, ThreadStore } from "@skein/thread-store";
+import type { CatchUpMode, CodexSyncReport, LocalThreadStore, ThreadStore } from "@skein/thread-store";
 import type { CommandContext } from "./context.js";
 import { HomeNotFoundError, StoreUnavailableError } from "./errors.js";
 import type { StoreLocation } from "./store-location.js";
@@ -10,6 +10,10 @@ export interface OpenStoreOptions {
   catchUp?: CatchUpMode;
   /** Create the home when it is missing (only `demo` does). Default false. */
   create?: boolean;
+  /** Keep Codex's index in step (default true); see `LocalThreadStoreOptions.codexSync`. */
+  codexSync?: boolean;
+  /** Receives each Codex-index sync report. */
+  onCodexSync?: (report: CodexSyncReport) => void;
 }
 
 /**
@@ -21,7 +25,12 @@ export interface OpenStoreOptions {
 export async function openStore(home: string, options: OpenStoreOptions = {}): Promise<LocalThreadStore> {
   if (!options.create && !existsSync(home)) throw new HomeNotFoundError(home);
   const { LocalThreadStore } = await import("@skein/thread-store");
-  return LocalThreadStore.open({ home, catchUp: options.catchUp ?? "quick" });
+  return LocalThreadStore.open({
+    home,
+    catchUp: options.catchUp ?? "quick",
+    ...(options.codexSync !== undefined ? { codexSync: options.codexSync } : {}),
+    ...(options.onCodexSync ? { onCodexSync: options.onCodexSync } : {}),
+  });
 }
 
 /** Runs `fn` with an open store and closes the store afterwards, whatever happens. */
@@ -88,12 +97,23 @@ export async function withThreadStore<T>(
   fn: (store: ThreadStore) => Promise<T>,
   options: OpenStoreOptions = {},
 ): Promise<T> {
-  const opened = await openThreadStore(ctx.store, options);
+  const opened = await openThreadStore(ctx.store, { codexSync: ctx.codexSync, onCodexSync: codexSyncWarning(ctx), ...options });
   try {
     return await fn(opened.store);
   } finally {
     await opened.close();
   }
+}
+
+/** Warns on stderr when Codex's index could not be kept in step (the Skein change itself is done). */
+function codexSyncWarning(ctx: CommandContext): (report: CodexSyncReport) => void {
+  return (report) => {
+    if (report.status !== "unknown-schema" && report.status !== "failed") return;
+    ctx.out.error(
+      `warning: Codex's index (state_5.sqlite) was not updated for ${report.threadId}: ${report.detail ?? report.status}` +
+        (report.status === "failed" ? "; run `skein doctor --fix` to repair it" : "; Codex's database was left untouched"),
+    );
+  };
 }
 
 /** The innermost useful message of a connection failure (pg wraps little; AggregateError has none). */

@@ -14,6 +14,15 @@ interface CommonOptions {
   home?: string;
   store?: string;
   debug?: boolean;
+  /** False with `--no-codex-sync`. */
+  codexSync?: boolean;
+}
+
+/** `SKEIN_CODEX_SYNC=0` (or `false`, `off`, `no`) turns the Codex index sync off. */
+function codexSyncSetting(common: CommonOptions, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (common.codexSync === false) return false;
+  const value = env["SKEIN_CODEX_SYNC"]?.trim().toLowerCase();
+  return !(value === "0" || value === "false" || value === "off" || value === "no");
 }
 
 /** Where {@link run} writes and what environment it sees (tests pass their own). */
@@ -50,7 +59,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     // Set before parsing, so a bad --store is still reported against the home it replaced.
     const store = parseStoreLocation(common, env, cwd);
     where = describeLocation(store);
-    return { home: store.kind === "local" ? store.home : home, store, where, out, now, cwd };
+    return { home: store.kind === "local" ? store.home : home, store, where, out, now, cwd, codexSync: codexSyncSetting(common, env) };
   };
   const program = createProgram(context, out);
   try {
@@ -103,6 +112,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
     .option("--home <dir>", "the local home to work on (default: $SKEIN_HOME, $CODEX_HOME or ~/.codex)")
     .option("--store <url|dir>", "the store: a postgres://… URL (?schema=NAME) or a home directory (default: $SKEIN_STORE, else the home)")
     .option("--debug", "print stack traces on failure")
+    .option("--no-codex-sync", "leave Codex's own index (state_5.sqlite) alone when changing threads (also: SKEIN_CODEX_SYNC=0)")
     .addHelpText(
       "after",
       `\nStore: --store URL|DIR, else $SKEIN_STORE, else the home: --home DIR, else $SKEIN_HOME, else $CODEX_HOME, else ~/.codex.\n` +
@@ -205,9 +215,13 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
       await reindexCommand(ctx(), options);
     });
 
-  command("doctor", "check the home: index vs files, torn tails, unreadable lines, locks, DB health")
+  command("doctor", "check the home: index vs files, torn tails, unreadable lines, locks, DB health, and Codex's index")
     .option("--json", "print the report as JSON")
-    .addHelpText("after", `${examples("skein doctor", "skein doctor --json")}\nExits 1 when something is wrong; each problem comes with its fix.\n`)
+    .option("--fix", "repair Codex's index (state_5.sqlite) after backing it up to .skein/codex-backups/")
+    .addHelpText(
+      "after",
+      `${examples("skein doctor", "skein doctor --json", "skein doctor --fix")}\nExits 1 when something is wrong; each problem comes with its fix.\n`,
+    )
     .action(async (options) => {
       const { doctorCommand } = await import("./commands/doctor.js");
       await doctorCommand(ctx(), options);

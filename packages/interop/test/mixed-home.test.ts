@@ -21,7 +21,7 @@ describe("Mixed use of one home", () => {
     await codex.execResume(threadId, "codex turn 5");
     await using skein = await openSkeinSide(codex.codexHome, { cwd: codex.workDir, provider: "mock" });
     await skein.manager.renameThread(threadId, "shared thread");
-  });
+  }, 180_000);
   afterAll(async () => {
     await codex?.close();
   });
@@ -99,20 +99,18 @@ describe("Mixed use of one home", () => {
     const truth = await collectCodexTruth(app);
     await app.close();
     await using store = await openSkeinStore(codex.codexHome);
-    const withoutName = ({ name: _name, ...rest }: { name: string | undefined }) => rest;
-    expect((await skeinThreadViews(store)).map(withoutName)).toEqual([...truth.threads.values()].map(withoutName));
+    expect(await skeinThreadViews(store)).toEqual([...truth.threads.values()]);
   });
 
-  it("resolves the name Skein gave the Codex thread in both, but Codex's listing does not show it", async () => {
+  it("resolves the name Skein gave the Codex thread in both, and Codex's listing shows it", async () => {
     await using store = await openSkeinStore(codex.codexHome);
     expect((await store.readThread({ threadId })).name).toBe("shared thread");
-    // Known disagreement (README): Codex resolves names through session_index.jsonl, which
-    // Skein appends to, but lists a paginated thread's name from its own state_5.sqlite,
-    // which Skein never writes.
+    // Codex resolves names through session_index.jsonl, which Skein appends to, and lists a
+    // paginated thread's name from its own state_5.sqlite, which Skein updates too (issue 15).
     const app = await codex.appServer();
     const listed = await app.listThreads();
     await app.close();
-    expect(listed.map((t) => ({ id: t.id, name: t.name }))).toEqual([{ id: threadId, name: null }]);
+    expect(listed.map((t) => ({ id: t.id, name: t.name }))).toEqual([{ id: threadId, name: "shared thread" }]);
     expect((await codex.execResume("shared thread", "codex turn 6, by Skein's name")).threadId).toBe(threadId);
   });
 

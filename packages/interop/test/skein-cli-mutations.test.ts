@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CodexRunner } from "../src/index.js";
 import { cliSkipReason, skeinJson } from "./support/skein-cli.js";
 import { requestConversation } from "./support/views.js";
+import { runSkein } from "./support/skein-run.js";
 
 // Issue 6 acceptance: `skein` rename / archive / unarchive / delete / fork leave a home that the
 // real Codex still reads — lists, reads and resumes.
@@ -59,21 +60,29 @@ describe.skipIf(cliSkipReason)("skein CLI mutations on a Codex home, read back b
     expect(active).toEqual([ids["keep"], ids["rename"], ids["roundtrip"], ids["fork"]].sort());
   });
 
-  it("a thread Codex had indexed and skein archived: Codex loses track of it until skein unarchives it", async () => {
-    // What Codex 0.169 does: its archived list and `codex unarchive` go through its own
-    // state_5.sqlite, whose row still points at the old path, so Codex neither lists the thread
-    // as archived nor unarchives it. What we chose: never write Codex's databases; `skein
-    // unarchive` moves the file back, and Codex sees the thread again (pinned here).
-    const app = await codex.appServer();
-    const archivedBefore = (await app.listThreads({ archived: true })).map((t) => t.id);
-    await app.close();
-    expect(archivedBefore).not.toContain(ids["archive"]);
-    await expect(codex.unarchive(ids["archive"]!)).rejects.toThrow(/failed to unarchive session/);
+  it("a thread Codex had indexed and skein archived: Codex lists it as archived; with --no-codex-sync it loses track until `skein doctor --fix`", async () => {
+    // Issue 15: skein keeps Codex's own index (state_5.sqlite) in step. With the sync off, Codex
+    // 0.169's row keeps pointing at the old path: Codex lists the thread nowhere and its
+    // unarchive fails; `skein doctor` names that, and `--fix` repairs Codex's row.
+    const listArchived = async (): Promise<string[]> => {
+      const app = await codex.appServer();
+      const ids = (await app.listThreads({ archived: true })).map((t) => t.id);
+      await app.close();
+      return ids;
+    };
+    expect(await listArchived()).toContain(ids["archive"]);
 
     await skein(codex.codexHome, ["unarchive", ids["archive"]!]);
-    const result = await codex.execResume(ids["archive"]!, "back after skein unarchive");
-    expect(result.threadId).toBe(ids["archive"]);
-    await skein(codex.codexHome, ["archive", ids["archive"]!]); // leave the home as the other tests expect
+    await skein(codex.codexHome, ["archive", ids["archive"]!, "--no-codex-sync"]);
+    expect(await listArchived()).not.toContain(ids["archive"]);
+    await expect(codex.unarchive(ids["archive"]!)).rejects.toThrow(/failed to unarchive session/);
+
+    const doctor = await runSkein(codex.codexHome, ["doctor"]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`codex_archived_flag_wrong ${ids["archive"]}`);
+    const fixed = await runSkein(codex.codexHome, ["doctor", "--fix"]);
+    expect(fixed.stdout).toMatch(/repaired Codex's index \(backup: .*codex-backups.*\): 0 re-pointed, 1 archived flags set/);
+    expect(await listArchived()).toContain(ids["archive"]);
   });
 
   it("skein and Codex agree on the ids and archived flags", async () => {

@@ -66,3 +66,4 @@ export {
   type ImportThreadParams,
   type LoadRawHistoryParams,
 } from "./local/index.js";
+export * from "./codex-index/index.js";

@@ -3,26 +3,33 @@ import type { CommandContext } from "../context.js";
 import { UnhealthyHomeError } from "../errors.js";
 import { withStore } from "../open-store.js";
 import { assertLocalStore } from "../store-location.js";
+import { checkCodexSection, printCodexSection } from "./doctor-codex.js";
 
 /** Options of `skein doctor`. */
 export interface DoctorOptions {
   json?: boolean;
+  /** Repair Codex's index (after a backup of its database). */
+  fix?: boolean;
 }
 
 /**
  * `skein doctor`: checks index vs files parity, torn tails, unreadable lines, writer locks and
  * DB health without repairing anything (the store opens with no catch-up), and prints each
- * problem with its fix. Exit 1 when something is wrong.
+ * problem with its fix. In a Codex home it also compares Codex's own index with the files
+ * (`doctor-codex.ts`); `--fix` repairs that index. Exit 1 when something is wrong.
  */
 export async function doctorCommand(ctx: CommandContext, options: DoctorOptions): Promise<void> {
   assertLocalStore(ctx.store, "doctor", "it checks rollout files, torn tails and the SQLite index, which a postgres store does not have");
   const report = await withStore(ctx.home, async (store) => withRecovery(store, await store.checkHome()), { catchUp: "none" });
+  const codex = await checkCodexSection(ctx.home, options.fix ?? false);
   if (options.json) {
-    ctx.out.line(JSON.stringify({ home: ctx.home, ...report }, null, 2));
+    ctx.out.line(JSON.stringify({ home: ctx.home, ...report, ok: report.ok && codex.remaining === 0, codex }, null, 2));
   } else {
     printReport(ctx, report);
+    printCodexSection(ctx, codex);
   }
-  if (!report.ok) throw new UnhealthyHomeError(ctx.home, countProblems(report));
+  if (!report.ok) throw new UnhealthyHomeError(ctx.home, countProblems(report) + codex.remaining);
+  if (codex.remaining > 0) throw new UnhealthyHomeError(ctx.home, codex.remaining);
 }
 
 /**

@@ -12,6 +12,9 @@ import { internal } from "./live-writers.js";
 import { locate, indexFile, rowFor, recordOf } from "./locate-thread.js";
 import type { LocalStoreContext } from "./store-context.js";
 import { inspectWriterLock, writerLockPath, describeHolder } from "./writer-lock.js";
+import { codexMarkArchived, codexMarkUnarchived } from "../codex-index/codex-index-sync.js";
+import { assertNoCodexWriter } from "../codex-index/codex-writer-lock.js";
+import { syncCodexIndex } from "./codex-sync.js";
 
 // archiveThread / unarchiveThread: moving the rollout between sessions/ and archived_sessions/.
 
@@ -32,6 +35,8 @@ export async function archiveThread(ctx: LocalStoreContext, params: ThreadIdPara
     if (!ctx.db.markArchived(threadId, { rolloutPath: dest, archivedAtMs: ctx.now() })) await indexFile(ctx, threadId, dest, true);
     await moveIndexedFile(ctx, src, dest, threadId);
   }
+  const archivedAtMs = ctx.now();
+  syncCodexIndex(ctx, () => codexMarkArchived(ctx.home, { threadId, rolloutPath: dest, archivedAtMs }));
 }
 
 export async function unarchiveThread(ctx: LocalStoreContext, params: ThreadIdParams): Promise<ThreadRecord> {
@@ -57,6 +62,7 @@ export async function unarchiveThread(ctx: LocalStoreContext, params: ThreadIdPa
     if (!ctx.db.markUnarchived(threadId, { rolloutPath: dest, updatedAtMs: now })) await indexFile(ctx, threadId, dest, false);
     await moveIndexedFile(ctx, src, dest, threadId);
   }
+  syncCodexIndex(ctx, () => codexMarkUnarchived(ctx.home, { threadId, rolloutPath: dest, updatedAtMs: now }));
   return recordOf(ctx, threadId, { path: dest, archived: false }, false);
 }
 
@@ -65,9 +71,10 @@ export async function moveIndexedFile(ctx: LocalStoreContext, from: string, to: 
   await recordFile(ctx.db!, to, threadId, ctx.now());
 }
 
-/** @throws ConflictError when another process holds the thread's writer lock. */
+/** @throws ConflictError when another process (Skein's or Codex's) holds the thread's writer lock. */
 export function assertNoForeignWriter(ctx: LocalStoreContext, threadId: ThreadId): void {
   if (ctx.writers.get(threadId)) return;
+  assertNoCodexWriter(ctx.home, threadId);
   const state = inspectWriterLock(writerLockPath(ctx.home, threadId));
   if (state.kind === "live") {
     throw new ConflictError(`thread ${threadId} has a live writer in another process (${describeHolder(state.holder)})`, {

@@ -7,6 +7,8 @@ import type { ThreadIdParams } from "../types.js";
 import { assertNoForeignWriter } from "./archive-thread.js";
 import { assertInsideHome } from "./home-paths.js";
 import type { LocalStoreContext } from "./store-context.js";
+import { codexForgetThread } from "../codex-index/codex-index-sync.js";
+import { syncCodexIndex } from "./codex-sync.js";
 
 // deleteThread: every file of the thread (both collections, compressed and torn copies), its name and its row.
 
@@ -44,5 +46,6 @@ export async function deleteThread(ctx: LocalStoreContext, params: ThreadIdParam
   await removeSessionNameEntries(ctx.home, threadId);
   await ctx.sidecar.remove(threadId);
   if (row) ctx.db!.deleteThread(threadId);
+  syncCodexIndex(ctx, () => codexForgetThread(ctx.home, { threadId }));
   if (removed === 0 && !row && !writer) throw new ThreadNotFoundError(threadId);
 }

@@ -91,6 +91,8 @@ export class LocalThreadStore implements ThreadStore {
       db,
       defaultProvider: options.defaultModelProvider ?? "openai",
       fsync: options.fsync ?? false,
+      codexSync: options.codexSync ?? true,
+      onCodexSync: options.onCodexSync,
       now: options.now ?? Date.now,
       writers: new LiveWriters(),
       rowPathSynced: new WeakSet(),

@@ -1,3 +1,4 @@
+import type { CodexSyncReport } from "../codex-index/codex-index-sync.js";
 import type { StateDb, ThreadRow } from "@skein/state";
 import type { ItemIndexCache } from "./item-index-cache.js";
 import type { LiveWriter, LiveWriters } from "./live-writers.js";
@@ -17,6 +18,10 @@ export interface LocalStoreContext {
   readonly defaultProvider: string;
   /** fsync every rollout write. */
   readonly fsync: boolean;
+  /** Mirror changes into Codex's index when the home has one (see `codex-sync.ts`). */
+  readonly codexSync: boolean;
+  /** Receives each Codex-index sync report. */
+  readonly onCodexSync: ((report: CodexSyncReport) => void) | undefined;
   /** Clock (epoch ms). */
   readonly now: () => number;
   /** This process's live writers, one per thread. */

@@ -1,4 +1,5 @@
 import type { RolloutLine, StoredThread, ThreadId } from "@skein/protocol";
+import type { CodexSyncReport } from "../codex-index/codex-index-sync.js";
 
 /** Which index backs reads and lists: the SQLite state DB, or none (files only). */
 export type LocalIndexMode = "sqlite" | "none";
@@ -30,6 +31,14 @@ export interface LocalThreadStoreOptions {
   catchUp?: CatchUpMode;
   /** Clock (epoch ms), injected by tests. */
   now?: () => number;
+  /**
+   * Keep Codex's own index (`state_5.sqlite`, when the home has one) in step with archive,
+   * unarchive, rename and delete, as Codex itself would change it. Default true. See
+   * docs/codex-home-sync.md for exactly what is written.
+   */
+  codexSync?: boolean;
+  /** Called after each attempt to update Codex's index (to warn about an unknown schema or a failure). */
+  onCodexSync?: (report: CodexSyncReport) => void;
 }
 
 /** What kind of progress event {@link ReindexOptions.onProgress} receives. */

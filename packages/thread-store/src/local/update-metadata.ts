@@ -8,6 +8,8 @@ import { recordFile } from "./index-sync.js";
 import { internal } from "./live-writers.js";
 import { locate, rowFor, recordOf } from "./locate-thread.js";
 import type { LocalStoreContext } from "./store-context.js";
+import { codexSetName } from "../codex-index/codex-index-sync.js";
+import { syncCodexIndex } from "./codex-sync.js";
 import { applyPatchToRow, storedThreadFromRow } from "./thread-row-mapping.js";
 
 // updateThreadMetadata: JSONL first, index second, so the row never gets ahead of the history.
@@ -37,6 +39,8 @@ export async function updateThreadMetadata(ctx: LocalStoreContext, params: Updat
   await appendMetaCopies(ctx, threadId, loc.path, patch, current);
   if (patch.name !== undefined) {
     await appendSessionName(ctx.home, { threadId, name: patch.name ?? "" });
+    const name = patch.name ?? "";
+    syncCodexIndex(ctx, () => codexSetName(ctx.home, { threadId, name }));
   }
   if (ctx.db) {
     let updated: ThreadRow | undefined;

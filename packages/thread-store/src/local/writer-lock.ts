@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ThreadId } from "@skein/protocol";
 import { ConflictError, InternalError } from "../errors.js";
 import type { WriterLockHolder } from "./types.js";
+import { CodexWriterLock } from "../codex-index/codex-writer-lock.js";
 
 // Design: docs/locks.md, "Writer locks".
 
@@ -175,12 +176,15 @@ export class WriterLock {
   readonly path: string;
   readonly threadId: ThreadId;
   readonly holder: WriterLockHolder;
+  /** Codex's lock on the same thread, held alongside in a Codex home (docs/codex-home-sync.md). */
+  readonly #codex: CodexWriterLock | undefined;
   #released = false;
 
-  private constructor(path: string, threadId: ThreadId, holder: WriterLockHolder) {
+  private constructor(path: string, threadId: ThreadId, holder: WriterLockHolder, codex: CodexWriterLock | undefined) {
     this.path = path;
     this.threadId = threadId;
     this.holder = holder;
+    this.#codex = codex;
   }
 
   /**
@@ -215,7 +219,16 @@ export class WriterLock {
       if (created) {
         heldLocks.set(path, holder.token);
         installExitHook();
-        return new WriterLock(path, threadId, holder);
+        let codex: CodexWriterLock | undefined;
+        try {
+          // In a Codex home, Codex's own writer lock too: a Codex process writing the thread refuses us, and we refuse it.
+          codex = CodexWriterLock.acquireIfCodexHome(home, threadId);
+        } catch (error) {
+          heldLocks.delete(path);
+          releaseIfOurs(path, holder.token);
+          throw error;
+        }
+        return new WriterLock(path, threadId, holder, codex);
       }
       const state = await settledState(path);
       if (state.kind === "free") continue; // released between our create and our read: retry
@@ -234,6 +247,7 @@ export class WriterLock {
     this.#released = true;
     heldLocks.delete(this.path);
     releaseIfOurs(this.path, this.holder.token);
+    this.#codex?.release();
   }
 }
 
