@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { readSessionIndex } from "@skein/rollout";
-import { scanHome } from "../local/scan-home.js";
+import { readSessionIndex, scanHome } from "@skein/rollout";
 import { CODEX_STATE_DB_FILE, codexStateDbPath, hasCodexStateDb, withCodexDb, type CodexDbOptions } from "./codex-state-db.js";
 
 // `skein doctor` for Codex's view of a home: compares Codex's `threads` rows with the rollout
