@@ -104,7 +104,7 @@ describe("skein completion", () => {
       `${threads.map((thread) => thread.name).join("|")}|`,
       "|", // rename's second argument is the new name: nothing to offer
       `${a!.id}|`,
-      "--no-pager|",
+      "--no-pager|--no-codex-sync|",
       "home|", // a directory option's value: directories (compgen -d) of the working directory
     ]);
   });

@@ -25,9 +25,27 @@ describe.skipIf(fixturesSkipReason())("skein doctor", () => {
   it("exits 0 on a healthy, indexed home", async () => {
     const home = homes.codex("codexhome2");
     await runCli(["reindex", "--home", home]);
+    // The fixture is a Codex home copied from elsewhere: Codex's own rows are re-pointed first.
+    await runCli(["doctor", "--fix", "--home", home]);
     const result = await runCli(["doctor", "--home", home]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain("✓ no problems found");
+  });
+
+  it("a Codex home copied elsewhere: names the move and its effect on Codex; --fix re-points Codex's rows after a backup", async () => {
+    const home = homes.codex("codexhome2");
+    const before = await runCli(["doctor", "--home", home]);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/✗ codex_home_moved: rows point into \/tmp\/codexhome2; this home was moved or restored there/);
+    expect(before.stdout).toContain("effect: Codex lists nothing from those rows");
+    const fixed = await runCli(["doctor", "--fix", "--json", "--home", home]);
+    const json = JSON.parse(fixed.stdout) as { ok: boolean; codex: { report: { movedFrom: string }; repair: { backupPath: string; fixed: Record<string, number> }; remaining: number } };
+    expect(json.codex.report.movedFrom).toBe("/tmp/codexhome2");
+    expect(json.codex.repair.fixed["stale-path"]).toBe(7);
+    expect(json.codex.repair.backupPath).toContain(join(home, ".skein", "codex-backups"));
+    expect(json.codex.remaining).toBe(0);
+    const after = await runCli(["doctor", "--home", home]);
+    expect(after.stdout).toContain("✓ Codex's index agrees with the home");
   });
 
   it("reports a torn tail with its fix and exits 1", async () => {
@@ -67,6 +85,7 @@ describe.skipIf(fixturesSkipReason())("skein doctor", () => {
   it("reports an index it found corrupt and rebuilt as db_recovered, naming where the old file went; exit 1", async () => {
     const home = homes.codex("codexhome2");
     await runCli(["reindex", "--home", home]);
+    await runCli(["doctor", "--fix", "--home", home]); // Codex's rows of the copied fixture re-pointed
     const db = join(home, "skein_state_1.sqlite");
     writeFileSync(db, Buffer.concat([readFileSync(db).subarray(0, 100), Buffer.alloc(4096, 0x5a)]));
     const result = await runCli(["doctor", "--json", "--home", home]);
@@ -87,6 +106,7 @@ describe.skipIf(fixturesSkipReason())("skein doctor", () => {
   it("finds the rebuilt index healthy on the next run", async () => {
     const home = homes.codex("codexhome2");
     await runCli(["reindex", "--home", home]);
+    await runCli(["doctor", "--fix", "--home", home]); // Codex's rows of the copied fixture re-pointed
     const db = join(home, "skein_state_1.sqlite");
     writeFileSync(db, Buffer.concat([readFileSync(db).subarray(0, 100), Buffer.alloc(4096, 0x5a)]));
     expect((await runCli(["doctor", "--home", home])).code).toBe(1);
