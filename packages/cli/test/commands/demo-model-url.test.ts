@@ -73,11 +73,11 @@ describe("skein demo --model-url", () => {
   });
 
   it("an unreachable server fails the demo with the model error", async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    ({ server, url } = await startServer(bodies)); // keep afterEach's close valid
-    const dead = url.replace(/:\d+\//, ":9/");
-    const result = await runCli(["demo", "--home", homes.empty(), "--model-url", dead], { env: { OPENAI_API_KEY: undefined } });
+    // A port that was just free: a closed server's.
+    const closed = await startServer([]);
+    closed.server.closeAllConnections();
+    await new Promise<void>((resolve) => closed.server.close(() => resolve()));
+    const result = await runCli(["demo", "--home", homes.empty(), "--model-url", closed.url], { env: { OPENAI_API_KEY: undefined } });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("model call failed");
   });
