@@ -67,7 +67,7 @@ export interface SharedHome {
 }
 
 /** The unit a {@link Figure} is in. */
-export type FigureUnit = "ms" | "MB/s" | "files/s" | "items/s" | "MB" | "x";
+export type FigureUnit = "ms" | "MB/s" | "files/s" | "items/s" | "MB" | "KB" | "x";
 
 /** One measured (or derived) number, with its target when the issue sets one. */
 export interface Figure {

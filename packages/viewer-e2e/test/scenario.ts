@@ -136,6 +136,10 @@ export function viewerScenario(open: () => Promise<ScenarioStore>): void {
     await page.press("#search", "Enter");
     await page.waitForURL(`**/t/${first}**`);
     await expect.poll(() => page.locator("#transcript").textContent()).toContain("zebra deployment");
+    // A store that reports where a thread matched opens it at that message, marked.
+    if (new URL(page.url()).hash.startsWith("#m")) {
+      await expect.poll(() => page.locator(".linked").textContent()).toContain("zebra");
+    }
   });
 
   it("opens a thread: messages as Markdown, tool calls and outputs collapsed, the transcript's HTML as text", async () => {

@@ -48,6 +48,28 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 
 const list = (value: string | undefined): string[] | undefined => (value ? [value] : undefined);
 
+/** One place a search matched, as the page links to it. */
+interface MatchJson {
+  role: string;
+  position?: number;
+  snippet: string;
+}
+
+/**
+ * The places a hit matched, best first (at most 3): a content search reports `matches` with
+ * the message's position, so a hit opens the thread at that message (docs/search.md); a store
+ * that reports only a snippet gives none.
+ */
+function messageMatches(hit: object): MatchJson[] {
+  const matches = (hit as { matches?: unknown }).matches;
+  if (!Array.isArray(matches)) return [];
+  return matches.slice(0, 3).flatMap((raw): MatchJson[] => {
+    const m = raw as { role?: unknown; position?: unknown; snippet?: unknown };
+    if (typeof m.snippet !== "string") return [];
+    return [{ role: typeof m.role === "string" ? m.role : "message", snippet: m.snippet, ...(typeof m.position === "number" && { position: m.position }) }];
+  });
+}
+
 /** How many turns a fork at `position` keeps: the turns whose user message is at or before it. */
 async function turnsThrough(store: ThreadStore, threadId: string, position: number): Promise<number> {
   let turns = 0;
@@ -82,7 +104,8 @@ export function apiRoutes({ store, label, refresher }: ApiOptions): Hono {
     "/threads",
     guarded(async (c) => {
       const q = c.req.query();
-      if (!q["cursor"]) void refresher?.poke();
+      // After this answer is on its way: a refresh must not delay the rows a person waits for.
+      if (!q["cursor"] && refresher) setTimeout(() => void refresher.poke(), 250).unref();
       const sort = (q["sort"] ?? "updated") as ThreadSortKey;
       const params: ListThreadsParams = {
         archived: q["archived"] === "1",
@@ -105,10 +128,12 @@ export function apiRoutes({ store, label, refresher }: ApiOptions): Hono {
       const term = (c.req.query("q") ?? "").trim();
       if (term === "") return c.json({ items: [], nextCursor: null });
       const cursor = c.req.query("cursor");
-      const page = await store.searchThreads({ searchTerm: term, archived: c.req.query("archived") === "1", pageSize: 50, ...(cursor && { cursor }) });
+      const sources = list(c.req.query("source"));
+      const page = await store.searchThreads({ searchTerm: term, archived: c.req.query("archived") === "1", pageSize: 50, ...(cursor && { cursor }), ...(sources && { sources }) });
       const items = page.items.map((hit) => {
-        const position = (hit as { position?: unknown }).position;
-        return { thread: summary(hit.thread), snippet: hit.snippet, ...(typeof position === "number" && { position }) };
+        const matches = messageMatches(hit);
+        const position = matches.find((m) => m.position !== undefined)?.position;
+        return { thread: summary(hit.thread), snippet: hit.snippet, matches, ...(position !== undefined && { position }) };
       });
       return c.json({ items, nextCursor: page.nextCursor ?? null });
     }),

@@ -1,7 +1,7 @@
 import type { ThreadStore } from "@skein/thread-store";
 
 /** How often, at most, the local index is brought up to date while the page is open. */
-export const REFRESH_INTERVAL_MS = 1500;
+export const REFRESH_INTERVAL_MS = 2000;
 
 /**
  * Keeps a local store's index up to date with files other processes write (Codex writes

@@ -24,9 +24,19 @@ export interface ThreadPage {
   nextCursor: string | null;
 }
 
+/** A place a search matched: a message (its position in the thread) or the name. */
+export interface SearchMatch {
+  role: string;
+  position?: number;
+  snippet: string;
+}
+
 export interface SearchHit {
   thread: ThreadSummary;
   snippet: string;
+  /** The best places, best first; empty when the store reports only a snippet. */
+  matches: SearchMatch[];
+  /** The best match's message position: a hit opens the thread there. */
   position?: number;
 }
 
@@ -95,7 +105,8 @@ function query(params: Record<string, string | number | boolean | null | undefin
 export const api = {
   listThreads: (q: ListQuery, cursor: string | null, limit = 50) =>
     call<ThreadPage>("GET", `/api/threads${query({ archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, sort: q.sort, asc: q.asc ? 1 : undefined, cursor, limit })}`),
-  search: (term: string, archived: boolean, cursor: string | null) => call<SearchPage>("GET", `/api/search${query({ q: term, archived: archived ? 1 : undefined, cursor })}`),
+  search: (term: string, q: ListQuery, cursor: string | null) =>
+    call<SearchPage>("GET", `/api/search${query({ q: term, archived: q.archived ? 1 : undefined, source: q.source, cursor })}`),
   thread: (id: string) => call<ThreadDetail>("GET", `/api/threads/${enc(id)}`),
   entries: (id: string, before: string | null, around?: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ before, around })}`),
   entriesAfter: (id: string, after: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ after })}`),

@@ -24,7 +24,7 @@ function Snippet({ text }: { text: string }) {
   );
 }
 
-function Row({ thread, selected, snippet, onOpen }: { thread: ThreadSummary; selected: boolean; snippet?: string; onOpen: () => void }) {
+function Row({ thread, selected, hit, onOpen }: { thread: ThreadSummary; selected: boolean; hit?: SearchHit; onOpen: () => void }) {
   const title = thread.name ?? thread.preview ?? thread.id;
   return (
     <li class={`row${selected ? " selected" : ""}`} data-thread-id={thread.id} aria-selected={selected} onClick={onOpen}>
@@ -33,7 +33,17 @@ function Row({ thread, selected, snippet, onOpen }: { thread: ThreadSummary; sel
           {title}
         </a>
         {thread.name && thread.preview && <span class="preview">{thread.preview}</span>}
-        {snippet && <Snippet text={snippet} />}
+        {hit && hit.matches.length === 0 && <Snippet text={hit.snippet} />}
+        {hit?.matches.map((match, i) => (
+          <a
+            key={i}
+            class="hit"
+            href={`/t/${thread.id}${match.position !== undefined ? `#m${match.position}` : ""}`}
+            onClick={(e) => (e.preventDefault(), e.stopPropagation(), navigate(`/t/${thread.id}${match.position !== undefined ? `#m${match.position}` : ""}`))}
+          >
+            <span class="badge">{match.role}</span> <Snippet text={match.snippet} />
+          </a>
+        ))}
       </div>
       <div class="row-facts">
         <span class="cwd" title={thread.cwd ?? ""}>
@@ -141,12 +151,12 @@ export function ThreadList({ query, setQuery }: { query: ListQuery; setQuery: (q
     let live = true;
     const timer = setTimeout(() => {
       api
-        .search(text, query.archived, null)
+        .search(text, query, null)
         .then((page) => live && (setHits(page.items), setSelected(0)))
         .catch((e: Error) => live && setError(e.message));
     }, 60);
     return () => ((live = false), clearTimeout(timer));
-  }, [term, query.archived]);
+  }, [term, query]);
 
   const shown = hits ? hits.map((h) => h.thread) : rows;
   const open = (thread: ThreadSummary, position?: number) => navigate(`/t/${thread.id}${position !== undefined ? `#m${position}` : ""}`);
@@ -215,7 +225,7 @@ export function ThreadList({ query, setQuery }: { query: ListQuery; setQuery: (q
       {hits && <div class="muted small" id="hit-count">{hits.length === 0 ? "no matches" : `${hits.length} matching threads`}</div>}
       <ul class="rows" id="threads">
         {shown.map((thread, i) => (
-          <Row key={thread.id} thread={thread} selected={i === selected} snippet={hits?.[i]?.snippet} onOpen={() => open(thread, hits?.[i]?.position)} />
+          <Row key={thread.id} thread={thread} selected={i === selected} hit={hits?.[i]} onOpen={() => open(thread, hits?.[i]?.position)} />
         ))}
       </ul>
       {!loading && shown.length === 0 && !hits && <div class="muted empty">{query.archived ? "no archived threads" : "no threads"}</div>}
