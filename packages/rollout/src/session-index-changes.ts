@@ -33,6 +33,11 @@ function parseMark(value: string | undefined): SessionIndexMark | undefined {
 
 /** The file's current mark, or undefined when it does not exist. */
 export function currentSessionIndexMark(home: string): SessionIndexMark | undefined {
+  return withSessionIndex(home, (fd) => markOf(fd));
+}
+
+/** Runs `read` on the open name log, or returns undefined when there is none. */
+function withSessionIndex<T>(home: string, read: (fd: number) => T): T | undefined {
   let fd: number;
   try {
     fd = openSync(join(home, SESSION_INDEX_FILE), "r");
@@ -40,11 +45,15 @@ export function currentSessionIndexMark(home: string): SessionIndexMark | undefi
     return undefined;
   }
   try {
-    const st = fstatSync(fd);
-    return { ino: st.ino, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+    return read(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+function markOf(fd: number): SessionIndexMark {
+  const st = fstatSync(fd);
+  return { ino: st.ino, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
 }
 
 /**
@@ -53,15 +62,8 @@ export function currentSessionIndexMark(home: string): SessionIndexMark | undefi
  * or shrank (or there is no usable mark).
  */
 export function readSessionIndexChanges(home: string, stored: string | undefined): SessionIndexChanges | undefined {
-  let fd: number;
-  try {
-    fd = openSync(join(home, SESSION_INDEX_FILE), "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    const st = fstatSync(fd);
-    const mark = { ino: st.ino, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+  return withSessionIndex(home, (fd) => {
+    const mark = markOf(fd);
     const before = parseMark(stored);
     if (before && before.ino === mark.ino && before.size === mark.size && before.mtimeMs === mark.mtimeMs) return undefined;
     const from = before && before.ino === mark.ino && before.size <= mark.size ? before.size : 0;
@@ -75,9 +77,7 @@ export function readSessionIndexChanges(home: string, stored: string | undefined
     // Stop after the last complete line: a line being appended right now is read next time.
     const end = bytes.subarray(0, got).lastIndexOf(0x0a) + 1;
     return { mark: { ...mark, size: from + end }, latest: latestNames(bytes.subarray(0, end)) };
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** Each thread's last name in `bytes` (whole lines only; a bad line is skipped, as Codex does). */

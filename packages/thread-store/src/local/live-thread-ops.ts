@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { SessionMeta } from "@skein/protocol";
+import type { SessionMeta, ThreadId } from "@skein/protocol";
 import { RolloutRecorder, isArchivedPath, isPersistedRolloutItem, persistedRolloutItems } from "@skein/rollout";
 import { ConflictError, ThreadNotFoundError } from "../errors.js";
 import { assertRolloutItems, createSessionMetaItem, parseThreadId, requireCwd } from "../history/index.js";
@@ -18,38 +18,29 @@ export async function createThread(ctx: LocalStoreContext, params: CreateThreadP
   const cwd = requireCwd(params.metadata);
   ctx.writers.assertFree(threadId);
   const now = ctx.now();
-  const lock = await WriterLock.acquire(ctx.home, threadId, now);
-  try {
+  await addLiveWriter(ctx, threadId, now, async () => {
     if (await existsDurably(ctx, threadId)) throw new ConflictError(`thread ${threadId} already exists`);
     const { id: _id, timestamp: _ts, ...sessionMeta } = createSessionMetaItem(params, cwd, now).payload as SessionMeta;
     // A 0-byte rollout left by a kill is written into, not left to shadow a second file.
     const adoptedAtMs = await adoptEmptyRollout(ctx.home, threadId);
-    let recorder: RolloutRecorder;
-    try {
-      recorder = RolloutRecorder.create({
+    return openRecorder(() =>
+      RolloutRecorder.create({
         home: ctx.home,
         threadId,
         createdAtMs: adoptedAtMs ?? now,
         sessionMeta,
         fsync: ctx.fsync,
         now: ctx.now,
-      });
-    } catch (error) {
-      throw internal("failed to initialize local thread recorder", error);
-    }
-    ctx.writers.add({ threadId, recorder, lock });
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+      }),
+    );
+  });
 }
 
 export async function resumeThread(ctx: LocalStoreContext, params: ResumeThreadParams): Promise<void> {
   const threadId = parseThreadId(params?.threadId);
   requireCwd(params.metadata);
   ctx.writers.assertFree(threadId);
-  const lock = await WriterLock.acquire(ctx.home, threadId, ctx.now());
-  try {
+  await addLiveWriter(ctx, threadId, ctx.now(), async () => {
     let path: string;
     if (params.rolloutPath !== undefined) {
       path = await resolveRolloutPathParam(ctx.home, params.rolloutPath, threadId);
@@ -58,16 +49,31 @@ export async function resumeThread(ctx: LocalStoreContext, params: ResumeThreadP
       if (!found) throw new ThreadNotFoundError(threadId);
       path = found.path;
     }
-    let recorder: RolloutRecorder;
-    try {
-      recorder = await RolloutRecorder.resume({ path, fsync: ctx.fsync, now: ctx.now });
-    } catch (error) {
-      throw internal("failed to initialize local thread recorder", error);
-    }
-    ctx.writers.add({ threadId, recorder, lock });
+    return openRecorder(() => RolloutRecorder.resume({ path, fsync: ctx.fsync, now: ctx.now }));
+  });
+}
+
+/** Takes the thread's writer lock, then registers the recorder `open` returns; the lock is released if anything fails. */
+async function addLiveWriter(
+  ctx: LocalStoreContext,
+  threadId: ThreadId,
+  now: number,
+  open: () => Promise<RolloutRecorder>,
+): Promise<void> {
+  const lock = await WriterLock.acquire(ctx.home, threadId, now);
+  try {
+    ctx.writers.add({ threadId, recorder: await open(), lock });
   } catch (error) {
     lock.release();
     throw error;
+  }
+}
+
+async function openRecorder(open: () => RolloutRecorder | Promise<RolloutRecorder>): Promise<RolloutRecorder> {
+  try {
+    return await open();
+  } catch (error) {
+    throw internal("failed to initialize local thread recorder", error);
   }
 }
 
