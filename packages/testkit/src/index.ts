@@ -85,3 +85,4 @@ export function codexExamplesDir(): string | undefined {
   return shared ? join(shared, "fixtures", "codex", "examples") : undefined;
 }
 export { startTestPostgres, providePostgres, type TestPostgres, type ProvidingProject } from "./postgres.js";
+export * from "./packaging.js";
