@@ -6,7 +6,7 @@ export default defineProject({
     name: "cli",
     environment: "node",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts", "test/pg-global-setup.ts"],
+    globalSetup: ["test/global-setup.ts", "test/pg-global-setup.ts", "@skein/testkit/codex-homes-setup"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

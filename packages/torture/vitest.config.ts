@@ -6,7 +6,7 @@ export default defineProject({
     name: "torture",
     environment: "node",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts"],
+    globalSetup: ["test/global-setup.ts", "@skein/testkit/codex-homes-setup"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

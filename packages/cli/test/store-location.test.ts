@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { fixturesSkipReason } from "@skein/testkit";
 import { parseStoreLocation } from "../src/store-location.js";
 import { useHomes } from "./helpers/fixture-home.js";
 import { runCli } from "./helpers/run-cli.js";
@@ -37,7 +36,7 @@ describe("parseStoreLocation", () => {
   });
 });
 
-describe.skipIf(fixturesSkipReason())("global options (child process)", () => {
+describe("global options (child process)", () => {
   const homes = useHomes();
 
   it("--home before the command lists the same as --home after it", async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { readRollout } from "@skein/rollout";
-import { codexFixtureIds, extractCodexHome, fixturesSkipReason, type TempDir } from "@skein/testkit";
+import { codexFixtureIds, extractCodexHome, type TempDir } from "@skein/testkit";
 import { LocalThreadStore } from "@skein/thread-store";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedModel, ThreadManager } from "../src/index.js";
@@ -8,7 +8,7 @@ import { PAGINATED_TOOL_TURN, lineShape } from "./fixtures/turn-shapes.js";
 
 // Real Codex 0.169.0 homes (docs/codex-interop.md, "Real homes"): sessions written by Codex itself,
 // resumed through LocalThreadStore + ThreadManager over a temp copy.
-describe.skipIf(fixturesSkipReason())("ThreadManager over real Codex homes", () => {
+describe("ThreadManager over real Codex homes", () => {
   let home: TempDir;
   let store: LocalThreadStore;
   let manager: ThreadManager;
@@ -111,6 +111,6 @@ describe.skipIf(fixturesSkipReason())("ThreadManager over real Codex homes", () 
     await fork.shutdown();
     const thread = await store.readThread({ threadId: fork.threadId });
     expect(thread.forkedFromId).toBe(T_L);
-    expect(thread.preview).toBe("legacy thread via app-server, please use [[tool:dyn]]");
+    expect(thread.preview).toBe("legacy thread via app-server, please use [[tool:mock_lookup]]");
   });
 });

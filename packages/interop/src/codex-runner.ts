@@ -13,6 +13,8 @@ import { NetworkSandbox, type CommandLine } from "./network-sandbox.js";
 export interface CodexRunnerOptions {
   /** Use this directory as `CODEX_HOME` (created if missing) instead of a fresh temp one. */
   readonly codexHome?: string;
+  /** The working directory of every call (created if missing) instead of a fresh temp one. */
+  readonly workDir?: string;
   /** The provider id the mock is registered under (see {@link codexConfigToml}). Default `mock`. */
   readonly provider?: string;
   /** Deadline of each Codex call. Default 60 s. */
@@ -64,7 +66,7 @@ export class CodexRunner {
   readonly codexHome: string;
   /** `HOME` of every call (a temp dir, so nothing reads the real user's files). */
   readonly home: string;
-  /** The working directory of every call (not a git repository). */
+  /** The working directory of every call (not a git repository; a temp dir unless given). */
   readonly workDir: string;
   #provider: string;
 
@@ -77,6 +79,7 @@ export class CodexRunner {
     sandbox: NetworkSandbox;
     codexHome: string;
     provider: string;
+    workDir: string;
   }) {
     this.#root = fields.root;
     this.#ownsRoot = fields.ownsRoot;
@@ -86,7 +89,7 @@ export class CodexRunner {
     this.sandbox = fields.sandbox;
     this.codexHome = fields.codexHome;
     this.home = join(fields.root, "home");
-    this.workDir = join(fields.root, "work");
+    this.workDir = fields.workDir;
     this.#provider = fields.provider;
   }
 
@@ -97,6 +100,8 @@ export class CodexRunner {
     for (const dir of ["home", "work"]) mkdirSync(join(root, dir));
     const codexHome = options.codexHome ?? join(root, "codex-home");
     mkdirSync(codexHome, { recursive: true });
+    const workDir = options.workDir ?? join(root, "work");
+    mkdirSync(workDir, { recursive: true });
     const mock = await MockResponsesServer.start({ ...options.mock, socketPath: join(root, "mock.sock") });
     let sandbox: NetworkSandbox;
     try {
@@ -115,6 +120,7 @@ export class CodexRunner {
       sandbox,
       codexHome,
       provider: options.provider ?? "mock",
+      workDir,
     });
     runner.setProvider(runner.#provider);
     return runner;

@@ -40,3 +40,13 @@ export {
   CodexBinaryNotFoundError,
   isInteropError,
 } from "./errors.js";
+export {
+  ensureCodexFixtureHomes,
+  FIXTURE_HOME_NAMES,
+  OLD_CLI_HOME,
+  type FixtureHomeName,
+  type FixtureHomesMeta,
+  type EnsureFixtureHomesOptions,
+} from "./fixture-homes/make-homes.js";
+export { FIXTURE_LOOKUP_TOOL, FIXTURE_NAMES, type FixtureIds } from "./fixture-homes/scenario.js";
+export { withDirectoryLock, type DirectoryLockOptions } from "./fixture-homes/cache-lock.js";

@@ -1,7 +1,7 @@
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codexFixtureIds, extractCodexHome, fixturesSkipReason, makeTempDir, type TempDir } from "@skein/testkit";
+import { codexFixtureIds, extractCodexHome, makeTempDir, type TempDir } from "@skein/testkit";
 import { EmptyRolloutError, MissingSessionMetaError, findRolloutPath, readHeadSummary, resolveLineagePreview } from "../src/index.js";
 import { THREAD_1, line, metaLine, userMessageLine, writeLines } from "./fixtures/builders.js";
 
@@ -97,7 +97,7 @@ describe("readHeadSummary", () => {
   });
 });
 
-describe.skipIf(fixturesSkipReason())("readHeadSummary on Codex homes", () => {
+describe("readHeadSummary on Codex homes", () => {
   it("gives a fork its lineage's first user message as the preview", async () => {
     const home = extractCodexHome("codexhome2");
     try {
@@ -120,7 +120,7 @@ describe.skipIf(fixturesSkipReason())("readHeadSummary on Codex homes", () => {
     try {
       const head = readHeadSummary((await findRolloutPath(home.path, codexFixtureIds(3)["T3_B"]!))!.path);
       expect(head).toMatchObject({ cliVersion: "0.100.0", historyMode: "legacy", source: "exec", modelProvider: "mock" });
-      expect(head.preview).toBe("[[tool:exec]] run it");
+      expect(head.preview).toBe("[[tool:exec_command]] run it"); // the first user message of the hand-written rollout
     } finally {
       home.cleanup();
     }

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codexFixtureIds, extractCodexHome, fixturesSkipReason, makeTempDir, type TempDir } from "@skein/testkit";
+import { codexFixtureIds, extractCodexHome, makeTempDir, type TempDir } from "@skein/testkit";
 import {
   InvalidRolloutFileNameError,
   InvalidThreadIdError,
@@ -166,7 +166,7 @@ describe("layout", () => {
     });
   });
 
-  describe.skipIf(fixturesSkipReason())("on a Codex home", () => {
+  describe("on a Codex home", () => {
     it("finds every thread of codexhome2, active and archived", async () => {
       const home = extractCodexHome("codexhome2");
       try {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codexExamplesDir, codexFixtureIds, extractCodexHome, fixturesSkipReason, makeTempDir, type TempDir } from "@skein/testkit";
+import { codexExamplesDir, codexFixtureIds, extractCodexHome, makeTempDir, type TempDir } from "@skein/testkit";
 import {
   EmptyRolloutError,
   ForkCycleError,
@@ -191,7 +191,7 @@ describe("rollout reader", () => {
   });
 });
 
-describe.skipIf(fixturesSkipReason())("rollout reader on Codex fixtures", () => {
+describe("rollout reader on Codex fixtures", () => {
   it("parses every line of every record-kind example", async () => {
     const dir = codexExamplesDir()!;
     const kinds = new Set<string>();
@@ -255,7 +255,12 @@ describe.skipIf(fixturesSkipReason())("rollout reader on Codex fixtures", () => 
       expect(history.ownLines).toHaveLength(12);
       expect(history.lines).toHaveLength(36);
       expect(history.lines.map((l) => l.ordinal)).toEqual(Array.from({ length: 36 }, (_, i) => i));
-      expect(history.segments[0]).toMatchObject({ threadId: ids["T_A"], endByteOffset: 40835, lineCount: 24 });
+      // The parent's prefix is what Codex recorded in the fork's history_base, and ends on a line boundary of T_A's file.
+      const base = (history.meta as { history_base?: { end_byte_offset?: number } } | undefined)?.history_base;
+      const parentBytes = readFileSync((await findRolloutPath(home.path, ids["T_A"]!))!.path);
+      const prefixEnd = parentBytes.subarray(0, base?.end_byte_offset ?? -1);
+      expect(history.segments[0]).toMatchObject({ threadId: ids["T_A"], endByteOffset: base?.end_byte_offset, lineCount: 24 });
+      expect(prefixEnd.toString("utf8").split("\n").length - 1).toBe(24);
       expect(history.meta?.id).toBe(ids["T_C"]);
     } finally {
       home.cleanup();

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codexFixtureIds, extractCodexHome, fixturesSkipReason, makeTempDir, type TempDir } from "@skein/testkit";
+import { codexFixtureIds, extractCodexHome, makeTempDir, type TempDir } from "@skein/testkit";
 import {
   RolloutNotFoundError,
   RolloutRecorder,
@@ -303,7 +303,7 @@ describe("RolloutRecorder", () => {
     });
   });
 
-  describe.skipIf(fixturesSkipReason())("with Codex files", () => {
+  describe("with Codex files", () => {
     it("keeps a Codex file's bytes as an exact prefix and continues its ordinals", async () => {
       const home = extractCodexHome("codexhome2");
       try {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extractCodexHome, fixturesSkipReason, codexFixtureIds, makeTempDir, type TempDir } from "@skein/testkit";
+import { extractCodexHome, codexFixtureIds, makeTempDir, type TempDir } from "@skein/testkit";
 import {
   InvalidThreadIdError,
   SESSION_INDEX_FILE,
@@ -100,7 +100,7 @@ describe("session index", () => {
   });
 });
 
-describe.skipIf(fixturesSkipReason())("session index of a Codex home", () => {
+describe("session index of a Codex home", () => {
   it("reads the names Codex wrote", async () => {
     const home = extractCodexHome("codexhome2");
     try {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CODEX_HOMES, codexFixtureIds, extractCodexHome, fixturesSkipReason, type TempDir } from "@skein/testkit";
+import { CODEX_HOMES, codexFixtureIds, extractCodexHome, type TempDir } from "@skein/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalThreadStore, ThreadNotFoundError } from "../src/index.js";
 
@@ -58,7 +58,7 @@ async function listAll(store: LocalThreadStore, archived: boolean) {
   return out;
 }
 
-describe.skipIf(fixturesSkipReason())("LocalThreadStore over real Codex homes", () => {
+describe("LocalThreadStore over real Codex homes", () => {
   for (const name of CODEX_HOMES) {
     for (const index of ["sqlite", "none"] as const) {
       describe(`${name} (index: ${index})`, () => {

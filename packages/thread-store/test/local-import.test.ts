@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { codexFixtureIds, extractCodexHome, fixturesSkipReason, type TempDir } from "@skein/testkit";
+import { codexFixtureIds, extractCodexHome, type TempDir } from "@skein/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, InvalidRequestError, LocalThreadStore, type ImportThreadParams } from "../src/index.js";
 import { createParams, localHome, userTurn, type LocalHome } from "./local-helpers.js";
@@ -31,11 +31,11 @@ async function exportParams(store: LocalThreadStore, threadId: string): Promise<
   return { thread, lines: history.map((line, i) => ({ line, raw: raw[i]! })) };
 }
 
-describe.skipIf(fixturesSkipReason())("LocalThreadStore whole-thread copy on a Codex home", () => {
+describe("LocalThreadStore whole-thread copy on a Codex home", () => {
   let codex: TempDir;
   let source: LocalThreadStore;
   let target: LocalHome;
-  const ids = fixturesSkipReason() ? {} : codexFixtureIds(2);
+  const ids = codexFixtureIds(2);
 
   beforeEach(async () => {
     codex = extractCodexHome("codexhome2");
@@ -147,7 +147,8 @@ describe.skipIf(fixturesSkipReason())("LocalThreadStore whole-thread copy on a C
       const params = await exportParams(source, ids["T_D"]!);
       await into.importThread(params);
       const { rolloutPath } = await into.readThread({ threadId: ids["T_D"]! });
-      expect(Math.trunc(statSync(rolloutPath!).mtimeMs)).toBe(params.thread.updatedAt);
+      // utimes takes seconds as a double: 1796542464.734 s comes back as …464733.99… ms, so round.
+      expect(Math.round(statSync(rolloutPath!).mtimeMs)).toBe(params.thread.updatedAt);
     });
   });
 });

@@ -55,8 +55,9 @@ for (const index of ["sqlite", "none"] as const) {
       expect(second.history).toHaveLength(13);
     });
 
-    // Only an index has a row to repoint; files-only mode reads the path from the files.
-    it.runIf(index === "sqlite")("points the index row at the file a resumed writer appends to, on flush", async () => {
+    // Only an index has a row to repoint; files-only mode reads the path from the files (no test
+    // there, rather than a skipped one: CI fails on skips).
+    if (index === "sqlite") it("points the index row at the file a resumed writer appends to, on flush", async () => {
       const store = await h.open({ index });
       const p = createParams();
       await store.createThread(p);

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 
 /**
  * Hand-written seed lines in the Codex 0.169 shapes (one per record family, plus an unknown
- * kind), used when no fixture examples are at hand and mixed into the real ones otherwise.
+ * kind), mixed into the committed example lines (packages/testkit/fixtures/examples).
  */
 export const BUILTIN_SEED_LINES: readonly string[] = [
   '{"timestamp":"2026-01-01T00:00:00.000Z","type":"session_meta","payload":{"id":"01a20000-0000-7000-8000-000000000000","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/w","originator":"codex_cli_rs","cli_version":"0.169.0","source":"cli","model_provider":"openai"}}',
@@ -16,12 +16,13 @@ export const BUILTIN_SEED_LINES: readonly string[] = [
   '{"timestamp":"2026-01-01T00:00:07.000Z","type":"from_the_future","payload":{"anything":[1,{"x":null}]}}',
 ];
 
-/** The `examples/` folder of the shared Codex fixtures, if this checkout has one. */
+/**
+ * The hand-written example lines per record kind committed in this repository
+ * (`packages/testkit/fixtures/examples`), found by walking up from `start`.
+ */
 export function findExamplesDir(start: string = dirname(new URL(import.meta.url).pathname)): string | undefined {
-  const explicit = process.env["SKEIN_SHARED_DIR"];
-  if (explicit) return existsSync(join(explicit, "fixtures", "codex", "examples")) ? join(explicit, "fixtures", "codex", "examples") : undefined;
   for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
-    const candidate = join(dir, "shared", "fixtures", "codex", "examples");
+    const candidate = join(dir, "packages", "testkit", "fixtures", "examples");
     if (existsSync(candidate)) return candidate;
   }
   return undefined;

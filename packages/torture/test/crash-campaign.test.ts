@@ -1,4 +1,4 @@
-import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { LiveThread } from "@skein/core-session";
 import { newThreadId } from "@skein/protocol";
@@ -70,7 +70,12 @@ describe("what a kill can leave behind", () => {
       const hourAgo = Date.now() / 1000 - 3600;
       utimesSync(lock, hourAgo, hourAgo);
       const live = await LiveThread.resume(store, params(home, threadId));
+      // The writer took the lock over: the file now names this process.
+      expect((JSON.parse(readFileSync(lock, "utf8")) as { pid: number }).pid).toBe(process.pid);
+      await live.appendItems([crashItem(3)]);
       await live.shutdown();
+      const history = (await store.loadHistory({ threadId })).items;
+      expect(history.map(crashSeqOf).filter((s) => s !== undefined)).toEqual([3]);
     } finally {
       await store.close();
     }

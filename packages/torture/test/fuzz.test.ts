@@ -6,9 +6,11 @@ import { useTempDirs } from "./helpers/home.js";
 const tempDir = useTempDirs();
 const RUNS = Number(process.env["SKEIN_TORTURE_FUZZ_RUNS"] ?? 100_000);
 
-/** Real Codex lines from the shared fixtures when present, plus the built-in seeds. */
+/** The committed example lines per record kind, plus the built-in seeds. */
 function seedLines(): string[] {
-  return loadSeedLines(codexExamplesDir() ?? findExamplesDir());
+  const dir = findExamplesDir();
+  expect(dir).toBe(codexExamplesDir());
+  return loadSeedLines(dir);
 }
 
 describe("fuzzRolloutReader", () => {

@@ -5,7 +5,7 @@ import { type ThreadId, newThreadId } from "@skein/protocol";
 import { readRollout, scanRolloutFiles } from "@skein/rollout";
 import { StateDb, loadMigrations } from "@skein/state";
 import { LocalThreadStore } from "@skein/thread-store";
-import { type CodexHomeName, extractCodexHome, fixturesSkipReason } from "@skein/testkit";
+import { type CodexHomeName, extractCodexHome } from "@skein/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { seedThread, useTempDirs, userMessage } from "./helpers/home.js";
 
@@ -59,7 +59,7 @@ const FIXTURE_HOMES: { name: CodexHomeName; writer: string }[] = [
   { name: "codexhome3", writer: "Codex 0.100.0 then 0.169.0" },
 ];
 
-describe.skipIf(fixturesSkipReason())("Codex fixture homes round-trip", () => {
+describe("Codex fixture homes round-trip", () => {
   for (const { name, writer } of FIXTURE_HOMES) {
     it(`${name} (${writer}): read → resume → append keeps the original bytes as an exact prefix`, async () => {
       const fixture = extractCodexHome(name);

@@ -55,11 +55,11 @@ describe("file modes", () => {
       expect(mode(dirname(lock))).toBe("0700");
       expect(mode(join(home, ".skein"))).toBe("0700");
       expect(mode(`${path}.torn`)).toBe("0600");
-      for (const suffix of ["-wal", "-shm"]) {
-        const file = join(home, `skein_state_1.sqlite${suffix}`);
-        if (existsSync(file)) expect(`${suffix} ${mode(file)}`).toBe(`${suffix} 0600`);
+      // The index is open in WAL mode, and the rename above appended to session_index.jsonl:
+      // all three files exist now, and each must be private.
+      for (const file of ["skein_state_1.sqlite-wal", "skein_state_1.sqlite-shm", "session_index.jsonl"]) {
+        expect(`${file} ${existsSync(join(home, file)) ? mode(join(home, file)) : "missing"}`).toBe(`${file} 0600`);
       }
-      if (existsSync(join(home, "session_index.jsonl"))) expect(mode(join(home, "session_index.jsonl"))).toBe("0600");
       await live.shutdown();
       await store.archiveThread({ threadId });
       expect(mode(join(home, "archived_sessions"))).toBe("0700");
@@ -152,27 +152,67 @@ const HOSTILE_TERMS = [
 ];
 
 describe("hostile search terms", () => {
-  it("return normally through the API and leave every table intact", async () => {
+  // searchThreads means "every word of the term occurs as a word prefix" (state's ftsQueryOf):
+  // quotes, FTS operators and SQL are plain text, tokens without a letter or digit count for
+  // nothing, and a term with no word at all is a case-insensitive substring of the texts.
+  // listThreads' searchTerm is always such a substring. O = the three ordinary threads, S = the
+  // special one; "substring" = computed from the seeded texts.
+  const EXPECTED_HITS: Readonly<Record<string, "O" | "S" | "none" | "substring">> = {
+    "'; DROP TABLE threads; --": "O",
+    "\"; DROP TABLE threads_fts; --": "none",
+    "' OR '1'='1": "none",
+    "*": "substring",
+    "\"": "none",
+    "\"unbalanced": "none",
+    "NEAR(a b, 2)": "S",
+    "a OR b NOT c": "none",
+    "title:secret": "S",
+    "{title name}: x": "none",
+    "^start": "S",
+    "-minus": "S",
+    "(": "substring",
+    ")": "substring",
+    "a AND": "none",
+    "%": "substring",
+    "_": "substring",
+    "\\": "none",
+    "\u0000": "none",
+    ["x".repeat(4_000)]: "none",
+    "🧵 émoji ünïcode": "S",
+    "1; SELECT * FROM meta": "none",
+  };
+
+  it("find exactly the threads whose words they name, and leave every table intact", async () => {
+    expect(Object.keys(EXPECTED_HITS).sort()).toEqual([...HOSTILE_TERMS].sort());
     const home = join(tempDir(), "home");
     const store = await LocalThreadStore.open({ home });
     try {
-      for (let i = 0; i < 3; i++) await seedThread(store, [`ordinary thread ${i} '; DROP TABLE threads; --`]);
+      const texts = new Map<string, string>();
+      const seed = async (text: string) => texts.set((await seedThread(store, [text])).threadId, text).size;
+      for (let i = 0; i < 3; i++) await seed(`ordinary thread ${i} '; DROP TABLE threads; --`);
+      const ordinary = [...texts.keys()].sort();
+      await seed("title:secret NEAR(a b, 2) 🧵 émoji ünïcode ^start -minus");
+      const special = [...texts.keys()].filter((id) => !ordinary.includes(id));
+      const containing = (term: string) => [...texts].filter(([, text]) => text.toLowerCase().includes(term.toLowerCase())).map(([id]) => id).sort();
+      expect(containing("(")).toEqual(special);
+      expect(containing("'")).toEqual(ordinary);
       for (const term of HOSTILE_TERMS) {
+        const kind = EXPECTED_HITS[term]!;
+        const expected = kind === "substring" ? containing(term) : { O: ordinary, S: special, none: [] }[kind];
         const page = await store.searchThreads({ searchTerm: term });
-        expect(Array.isArray(page.items), term).toBe(true);
+        expect({ term, hits: page.items.map((hit) => hit.thread.threadId).sort() }).toEqual({ term, hits: expected });
         const listed = await store.listThreads({ searchTerm: term });
-        expect(Array.isArray(listed.items), term).toBe(true);
-        await store.listThreads({ cwdFilters: [term], sources: [term], modelProviders: [term] });
+        expect({ term, listed: listed.items.map((t) => t.threadId).sort() }).toEqual({ term, listed: containing(term) });
+        const filtered = await store.listThreads({ cwdFilters: [term], sources: [term], modelProviders: [term] });
+        expect({ term, filtered: filtered.items }).toEqual({ term, filtered: [] });
       }
-      const literal = await store.searchThreads({ searchTerm: "'; DROP TABLE threads; --" });
-      expect(literal.items).toHaveLength(3);
-      expect((await store.listThreads({})).items).toHaveLength(3);
+      expect((await store.listThreads({})).items).toHaveLength(4);
       expect((await store.checkHome()).ok).toBe(true);
     } finally {
       await store.close();
     }
     const check = execFileSync("sqlite3", [join(home, "skein_state_1.sqlite"), "PRAGMA integrity_check; SELECT count(*) FROM threads; INSERT INTO threads_fts(threads_fts) VALUES('integrity-check');"], { encoding: "utf8" });
-    expect(check.trim().split("\n")).toEqual(["ok", "3"]);
+    expect(check.trim().split("\n")).toEqual(["ok", "4"]);
   });
 
   // Was a bug: a term over StateDb's 4,096-character limit came back as InternalError. The shared
@@ -211,9 +251,11 @@ describe("hostile search terms", () => {
     const store = await LocalThreadStore.open({ home });
     await seedThread(store, ["needle in a thread"]);
     await store.close();
-    for (const term of ["'; DROP TABLE threads; --", "NEAR(a b)", "\"", "*"]) {
+    for (const term of ["'; DROP TABLE threads; --", "NEAR(a b)", "\"", "*", "needle OR x"]) {
       const run = await runSkein(["search", term, "--home", home, "--json"]);
       expect(run.code, `${term}: ${run.stderr}`).toBe(0);
+      // None of these names a word or a substring of the one thread ("needle in a thread").
+      expect({ term, items: (JSON.parse(run.stdout) as { items: unknown[] }).items }).toEqual({ term, items: [] });
     }
     const run = await runSkein(["search", "needle", "--home", home, "--json"]);
     expect((JSON.parse(run.stdout) as { items: unknown[] }).items).toHaveLength(1);

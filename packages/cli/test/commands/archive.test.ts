@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
-import { codexReadProblems, threadsOnDisk } from "../helpers/codex-home.js";
+import { codexFixtureIds } from "@skein/testkit";
+import { codexFilesDigest, codexReadProblems, threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli, runCliJson } from "../helpers/run-cli.js";
 
-describe.skipIf(fixturesSkipReason())("skein archive / unarchive", () => {
+describe("skein archive / unarchive", () => {
   const homes = useHomes();
   const ids = () => codexFixtureIds(2);
 
@@ -34,23 +35,30 @@ describe.skipIf(fixturesSkipReason())("skein archive / unarchive", () => {
 
   it("unarchive moves the rollout back to its dated folder", async () => {
     const home = homes.codex("codexhome2");
+    const before = threadsOnDisk(home).find((t) => t.id === ids()["T_B"])!;
+    const [, year, month, day] = /rollout-(\d{4})-(\d{2})-(\d{2})T/.exec(basename(before.path))!;
     const result = await runCli(["unarchive", ids()["T_B"]!, "--home", home]);
     expect(result).toMatchObject({ code: 0, stdout: `unarchived ${ids()["T_B"]}\n` });
     const after = threadsOnDisk(home).find((t) => t.id === ids()["T_B"])!;
     expect(after.archived).toBe(false);
-    expect(after.path).toMatch(/\/sessions\/2026\/11\/25\/rollout-2026-11-25T19-43-53-[0-9a-f-]+\.jsonl$/);
+    // The dated folder comes from the file name Codex gave it (its creation time).
+    expect(after.path).toBe(join(home, "sessions", year!, month!, day!, basename(before.path)));
     expect(codexReadProblems(home)).toEqual([]);
   });
 
   it("archiving an archived thread succeeds and changes nothing", async () => {
     const home = homes.codex("codexhome2");
+    const before = codexFilesDigest(home);
     const result = await runCli(["archive", ids()["T_B"]!, "--home", home]);
     expect(result).toMatchObject({ code: 0, stdout: `${ids()["T_B"]} is already archived\n` });
+    expect(codexFilesDigest(home)).toEqual(before);
   });
 
   it("unarchiving an active thread succeeds and changes nothing", async () => {
     const home = homes.codex("codexhome2");
+    const before = codexFilesDigest(home);
     const result = await runCli(["unarchive", ids()["T_A"]!, "--home", home]);
     expect(result).toMatchObject({ code: 0, stdout: `${ids()["T_A"]} is not archived\n` });
+    expect(codexFilesDigest(home)).toEqual(before);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
+import { codexFixtureIds } from "@skein/testkit";
 import type { ThreadJson } from "../../src/format/thread-json.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli, runCliJson } from "../helpers/run-cli.js";
@@ -36,7 +36,7 @@ async function threadFacts(args: readonly string[]) {
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
-describe.skipIf(fixturesSkipReason())("skein export / import between local homes", () => {
+describe("skein export / import between local homes", () => {
   const homes = useHomes();
 
   it("exports a Codex home into a second home and back, every rollout byte-identical", async () => {
@@ -92,7 +92,7 @@ describe.skipIf(fixturesSkipReason())("skein export / import between local homes
   });
 });
 
-describe.skipIf(fixturesSkipReason() || PG_SKIP)("skein export / import with PostgreSQL", () => {
+describe.skipIf(PG_SKIP)("skein export / import with PostgreSQL", () => {
   const homes = useHomes();
   const schemas: string[] = [];
   afterEach(async () => {

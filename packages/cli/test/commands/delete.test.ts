@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
+import { codexFixtureIds } from "@skein/testkit";
 import { codexReadProblems, lastSessionIndexEntry, threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli, runCliJson } from "../helpers/run-cli.js";
 
-describe.skipIf(fixturesSkipReason())("skein delete", () => {
+describe("skein delete", () => {
   const homes = useHomes();
   const ids = () => codexFixtureIds(2);
 

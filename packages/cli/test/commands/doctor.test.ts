@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
+import { codexFixtureIds } from "@skein/testkit";
 import { threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli } from "../helpers/run-cli.js";
@@ -19,7 +19,7 @@ function tearLastLine(path: string): void {
   truncateSync(path, Buffer.byteLength(text.slice(0, lastLineStart + 20)));
 }
 
-describe.skipIf(fixturesSkipReason())("skein doctor", () => {
+describe("skein doctor", () => {
   const homes = useHomes();
 
   it("exits 0 on a healthy, indexed home", async () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
+import { codexFixtureIds } from "@skein/testkit";
 import { codexReadProblems, lastSessionIndexEntry, threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli, runCliJson } from "../helpers/run-cli.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe.skipIf(fixturesSkipReason())("skein fork", () => {
+describe("skein fork", () => {
   const homes = useHomes();
   const ids = () => codexFixtureIds(2);
 

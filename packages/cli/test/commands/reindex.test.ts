@@ -1,7 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fixturesSkipReason } from "@skein/testkit";
 import { formatReindexSummary } from "../../src/commands/reindex.js";
 import { threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
@@ -28,7 +27,7 @@ describe("formatReindexSummary", () => {
   });
 });
 
-describe.skipIf(fixturesSkipReason())("skein reindex", () => {
+describe("skein reindex", () => {
   const homes = useHomes();
 
   it("indexes every rollout of a never-indexed home as new", async () => {

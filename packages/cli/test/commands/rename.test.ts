@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
-import { codexReadProblems, lastSessionIndexEntry } from "../helpers/codex-home.js";
+import { codexFixtureIds } from "@skein/testkit";
+import { codexFilesDigest, codexReadProblems, lastSessionIndexEntry } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli, runCliJson } from "../helpers/run-cli.js";
 
-describe.skipIf(fixturesSkipReason())("skein rename", () => {
+describe("skein rename", () => {
   const homes = useHomes();
   const ids = () => codexFixtureIds(2);
 
@@ -41,8 +41,10 @@ describe.skipIf(fixturesSkipReason())("skein rename", () => {
 
   it("fails with exit 1 for an unknown name and writes nothing", async () => {
     const home = homes.codex("codexhome2");
+    const before = codexFilesDigest(home);
     const result = await runCli(["rename", "nobody", "x", "--home", home]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`no thread named "nobody"`);
+    expect(codexFilesDigest(home)).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
+import { codexFixtureIds } from "@skein/testkit";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli, runCliJson } from "../helpers/run-cli.js";
 
@@ -8,7 +8,7 @@ interface SearchJson {
   nextCursor: string | null;
 }
 
-describe.skipIf(fixturesSkipReason())("skein search", () => {
+describe("skein search", () => {
   const homes = useHomes();
 
   it("returns matching threads with a snippet marking the match", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codexFixtureIds, fixturesSkipReason } from "@skein/testkit";
+import { codexFixtureIds } from "@skein/testkit";
 import { threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { runCli, runCliJson } from "../helpers/run-cli.js";
@@ -12,7 +12,7 @@ interface ShowJson {
   items?: { type: string; payload: { id?: string } }[];
 }
 
-describe.skipIf(fixturesSkipReason())("skein show", () => {
+describe("skein show", () => {
   const homes = useHomes();
   const ids = () => codexFixtureIds(2);
 

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { join, relative, sep } from "node:path";
 import { RolloutLine } from "@skein/protocol";
 
 /** One thread as the files of a Codex home describe it, read independently of the store. */
@@ -78,6 +79,21 @@ export function codexReadProblems(home: string): string[] {
     });
   }
   return problems;
+}
+
+/**
+ * A digest of every file of a home except Skein's own index (`skein_*`): relative path →
+ * sha256. Equal before and after a command = the command changed none of Codex's files
+ * (rollouts, `session_index.jsonl`, Codex's databases) and moved none.
+ */
+export function codexFilesDigest(home: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const path of walk(home).sort()) {
+    const rel = relative(home, path);
+    if (rel.split(sep).some((part) => part.startsWith("skein_"))) continue;
+    out[rel] = createHash("sha256").update(readFileSync(path)).digest("hex");
+  }
+  return out;
 }
 
 function walk(dir: string): string[] {

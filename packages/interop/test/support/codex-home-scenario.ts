@@ -1,12 +1,7 @@
-import type { AppServerClient, CodexRunner } from "../../src/index.js";
+import { FIXTURE_LOOKUP_TOOL, type AppServerClient, type CodexRunner } from "../../src/index.js";
 
-/** The dynamic tool the app-server threads are started with (the capture's `mock_lookup`). */
-export const LOOKUP_TOOL = {
-  type: "function",
-  name: "mock_lookup",
-  description: "Look up a value by key (mock dynamic tool)",
-  inputSchema: { type: "object", properties: { key: { type: "string" } }, required: ["key"] },
-} as const;
+/** The dynamic tool the app-server threads are started with (the fixture homes' `mock_lookup`). */
+export const LOOKUP_TOOL = FIXTURE_LOOKUP_TOOL;
 
 /** Thread ids of the scenario Codex builds, by role. */
 export interface CodexScenarioIds {

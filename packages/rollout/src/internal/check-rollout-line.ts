@@ -21,6 +21,9 @@ export function checkRolloutLine(json: unknown): RolloutLine | undefined {
   if (ordinal !== undefined && !(typeof ordinal === "number" && Number.isSafeInteger(ordinal) && ordinal >= 0)) return undefined;
   const metadata = line["metadata"];
   if (metadata !== undefined && !isRecord(metadata)) return undefined;
+  // JSON.parse makes `"__proto__"` an own key; zod's record drops it. Leave that case to zod
+  // (found by the property test in check-rollout-line.test.ts).
+  if (metadata !== undefined && Object.hasOwn(metadata, "__proto__")) return undefined;
   // z.object strips unknown envelope keys; leave that (rare) case to zod so the output matches.
   for (const key in line) if (!ENVELOPE_KEYS.has(key)) return undefined;
   return payloadAccepted(line["type"], line["payload"]) ? (json as RolloutLine) : undefined;
