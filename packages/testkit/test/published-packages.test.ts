@@ -1,7 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,10 +25,18 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const workspace = workspacePackages(REPO);
 const publics = workspace.filter((pkg) => !pkg.private);
 
-/** The better-sqlite3 the workspace built (from source, as the toolchain requires): its version and compiled addon. */
-function workspaceSqlite(): { version: string; build: string } {
-  const manifest = createRequire(join(REPO, "packages", "state", "package.json")).resolve("better-sqlite3/package.json");
-  return { version: (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version, build: join(dirname(manifest), "build") };
+/**
+ * The workspace's own compiled build of a native-addon package (better-sqlite3, fs-ext, …): its
+ * version and `build/` folder, or undefined when `name` is not a native package here.
+ */
+function workspaceNativeBuild(name: string): { version: string; build: string } | undefined {
+  const store = join(REPO, "node_modules", ".pnpm");
+  for (const entry of readdirSync(store).filter((candidate) => candidate.startsWith(`${name.replace("/", "+")}@`))) {
+    const dir = join(store, entry, "node_modules", name);
+    if (!existsSync(join(dir, "binding.gyp")) || !existsSync(join(dir, "build"))) continue;
+    return { version: (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version, build: join(dir, "build") };
+  }
+  return undefined;
 }
 
 describe("each public package, packed and installed alone with npm", () => {
@@ -42,8 +49,9 @@ describe("each public package, packed and installed alone with npm", () => {
 
   /**
    * A fresh npm project holding `name` and its own @skein dependencies (their tarballs, as the
-   * registry would serve them). Install scripts are off: nothing is downloaded or compiled; the
-   * SQLite addon, when the layer needs one, is the workspace's own build of the same version.
+   * registry would serve them). Install scripts are off: nothing is downloaded or compiled; a
+   * native addon the layers depend on (better-sqlite3, fs-ext) is installed at the workspace's
+   * version and given the workspace's own build of it.
    */
   async function install(name: string): Promise<string> {
     const pkg = workspace.find((candidate) => candidate.name === name)!;
@@ -51,14 +59,17 @@ describe("each public package, packed and installed alone with npm", () => {
     mkdirSync(project);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "probe", private: true, type: "module" }));
     const layers: WorkspacePackage[] = [pkg, ...workspaceDependencyClosure(pkg, workspace)];
-    const sqlite = workspaceSqlite();
-    const needsSqlite = layers.some((layer) => layer.manifest.dependencies?.["better-sqlite3"] !== undefined);
-    const specs = [...layers.map((layer) => packed.get(layer.name)!.tarball), ...(needsSqlite ? [`better-sqlite3@${sqlite.version}`] : [])];
+    const thirdParty = new Set(layers.flatMap((layer) => Object.keys(layer.manifest.dependencies ?? {})).filter((dep) => !dep.startsWith("@skein/")));
+    const natives = [...thirdParty].flatMap((dep) => {
+      const built = workspaceNativeBuild(dep);
+      return built ? [{ name: dep, ...built }] : [];
+    });
+    const specs = [...layers.map((layer) => packed.get(layer.name)!.tarball), ...natives.map((native) => `${native.name}@${native.version}`)];
     await promisify(execFile)("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...specs], {
       cwd: project,
       env: { ...process.env, npm_config_workspaces: undefined, INIT_CWD: undefined },
     });
-    if (needsSqlite) cpSync(sqlite.build, join(project, "node_modules", "better-sqlite3", "build"), { recursive: true });
+    for (const native of natives) cpSync(native.build, join(project, "node_modules", native.name, "build"), { recursive: true });
     return project;
   }
 
