@@ -1,5 +1,6 @@
 import { type RolloutItem, type RolloutLine, type SessionSource, type StoredThread, type ThreadId, type ThreadMetadataPatch, newThreadId } from "@skein/protocol";
 import { isThreadStoreError, type ThreadStore } from "@skein/thread-store";
+import { currentItemsOfGeneration2025, generation2025CwdOf, isGeneration2025History } from "@skein/rollout";
 import { type DynamicToolsMode, dynamicToolsFromHistory, mergeDynamicTools, normalizeDynamicTools, sameDynamicTools } from "./dynamic-tools.js";
 import { InvalidSessionRequestError, SessionFatalError, UnsupportedMetadataUpdateError, isCoreSessionError } from "./errors.js";
 import { forkHistoryPrefix } from "./fork-history.js";
@@ -193,11 +194,14 @@ export class ThreadManager {
     const passed = normalizeDynamicTools(params.dynamicTools ?? []);
     const sourceId = params.threadId;
     const history = await this.#wrap(`failed to read thread ${sourceId}`, () => this.#sourceHistory(sourceId, params.includeArchived ?? true));
-    const copied = forkHistoryPrefix(history, params.atTurn).map(toItem);
+    // A read-only 2025-generation source is copied in the current form (docs/rollout-generations.md).
+    const old = isGeneration2025History(history);
+    const source = old ? currentItemsOfGeneration2025(history) : history;
+    const copied = forkHistoryPrefix(source, params.atTurn).map(toItem);
     const own = sessionMetaOf(history, sourceId)?.first;
     const tools = mergeDynamicTools(dynamicToolsFromHistory(history, sourceId), passed, params.dynamicToolsMode);
     const baseInstructions = own?.base_instructions?.text ?? this.defaults.baseInstructions;
-    const cwd = params.cwd ?? own?.cwd ?? this.#cwd();
+    const cwd = params.cwd ?? (own?.cwd || (old ? generation2025CwdOf(history) : undefined)) ?? this.#cwd();
     const threadId = newThreadId(this.#now());
     const live = await this.#wrap(`failed to fork thread ${sourceId}`, () =>
       LiveThread.create(
@@ -418,7 +422,7 @@ function mapError(context: string, error: unknown): unknown {
 }
 
 /** A stored line as a record to append again (fresh timestamp; no ordinal or line metadata). */
-function toItem(line: RolloutLine): RolloutItem {
+function toItem(line: Pick<RolloutLine, "type" | "payload">): RolloutItem {
   return { type: line.type, payload: line.payload } as RolloutItem;
 }
 

@@ -32,7 +32,8 @@ export function generation2025LineOf(value: unknown): RolloutLine | undefined {
     const created = Date.parse(value.timestamp);
     const timestamp = Number.isNaN(created) ? value.timestamp : formatRolloutTimestamp(created);
     // cwd is not in the header: the environment context of the first messages has it (see summaries).
-    return { timestamp, type: "session_meta", payload: { ...value, cwd: "" } } as RolloutLine;
+    // The envelope's `metadata` (not the payload, which stays as written) names the generation.
+    return { timestamp, type: "session_meta", payload: { ...value, cwd: "" }, metadata: { generation: GENERATION_2025 } } as RolloutLine;
   }
   if (value["record_type"] === "state") return { timestamp: "", type: "state", payload: value } as RolloutLine;
   const type = value["type"];
@@ -41,6 +42,54 @@ export function generation2025LineOf(value: unknown): RolloutLine | undefined {
     return { timestamp: "", type: "response_item", payload: value } as RolloutLine;
   }
   return undefined;
+}
+
+/** True when a history (as read) is of the 2025 generation: its first line is a converted header. */
+export function isGeneration2025History(lines: readonly Pick<RolloutLine, "type" | "metadata">[]): boolean {
+  const first = lines[0];
+  return first?.type === "session_meta" && first.metadata?.["generation"] === GENERATION_2025;
+}
+
+/** The cwd a 2025 history names in its first environment context, if any. */
+export function generation2025CwdOf(lines: readonly Pick<RolloutLine, "type" | "payload">[]): string | undefined {
+  for (const line of lines) {
+    if (line.type !== "response_item") continue;
+    const cwd = generation2025UserMessageOf(line.payload)?.cwd;
+    if (cwd) return cwd;
+  }
+  return undefined;
+}
+
+/**
+ * A 2025 history as items of the current legacy form, for a fork that Codex can resume: the
+ * header and the state snapshots are dropped (the fork writes its own `session_meta`), every
+ * response item is kept, and each real user message and assistant message is followed by the
+ * `user_message` / `agent_message` event the current form records beside it (what lists and
+ * previews read).
+ */
+export function currentItemsOfGeneration2025(lines: readonly Pick<RolloutLine, "type" | "payload">[]): Pick<RolloutLine, "type" | "payload">[] {
+  const out: Pick<RolloutLine, "type" | "payload">[] = [];
+  for (const line of lines) {
+    if (line.type !== "response_item") continue;
+    out.push({ type: "response_item", payload: line.payload });
+    const user = generation2025UserMessageOf(line.payload);
+    if (user?.text !== undefined) {
+      out.push({ type: "event_msg", payload: { type: "user_message", message: user.text, images: [] } });
+      continue;
+    }
+    const text = assistantTextOf(line.payload);
+    if (text !== undefined) out.push({ type: "event_msg", payload: { type: "agent_message", message: text } });
+  }
+  return out;
+}
+
+function assistantTextOf(item: unknown): string | undefined {
+  if (!isRecord(item) || item["type"] !== "message" || item["role"] !== "assistant") return undefined;
+  const texts: string[] = [];
+  for (const part of Array.isArray(item["content"]) ? item["content"] : []) {
+    if (isRecord(part) && part["type"] === "output_text" && typeof part["text"] === "string") texts.push(part["text"]);
+  }
+  return texts.length > 0 ? texts.join("\n") : undefined;
 }
 
 /** What a 2025 user message says: its text (wrappers excluded), images, and the cwd it names. */

@@ -129,6 +129,7 @@ export {
   compressedRolloutPath,
   rolloutPathForms,
 } from "./compression-paths.js";
+export { rolloutPlainSize } from "./internal/rollout-bytes.js";
 export {
   ROLLOUT_COMPRESSION_LEVEL,
   compressRolloutFile,
@@ -144,6 +145,9 @@ export {
   isGeneration2025Rollout,
   generation2025LineOf,
   generation2025UserMessageOf,
+  isGeneration2025History,
+  generation2025CwdOf,
+  currentItemsOfGeneration2025,
   readGeneration2025Summary,
   refuseReadOnlyGeneration,
   type Generation2025Message,

@@ -113,3 +113,17 @@ class CompressedBytes implements RolloutBytes {
     }
   }
 }
+
+/**
+ * Size of a rollout's plain text: the file's size, or for a `.jsonl.zst` the decoded size (one
+ * decoding pass the first time, then remembered for that file).
+ * @throws RolloutNotFoundError, CorruptCompressedRolloutError
+ */
+export function rolloutPlainSize(path: string): number {
+  const bytes = openRolloutBytes(path);
+  try {
+    return bytes.size();
+  } finally {
+    bytes.close();
+  }
+}

@@ -64,8 +64,8 @@ describe("reading a .jsonl.zst rollout", () => {
     };
     expect(await batches(zst)).toEqual(await batches(plain));
     const backward = async (p: string) => {
-      const out: number[] = [];
-      for await (const e of iterateRolloutLinesBackward(p, { end: a.size - 100 })) out.push(e.byteOffset);
+      const out: [number, string][] = [];
+      for await (const e of iterateRolloutLinesBackward(p, { end: a.size - 100 })) out.push([e.byteOffset, e.raw]);
       return out;
     };
     expect(await backward(zst)).toEqual(await backward(plain));

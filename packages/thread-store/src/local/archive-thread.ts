@@ -2,7 +2,15 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ThreadId } from "@skein/protocol";
-import { ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR, archivedPathFor, unarchivedPathFor } from "@skein/rollout";
+import {
+  ARCHIVED_SESSIONS_SUBDIR,
+  SESSIONS_SUBDIR,
+  archivedPathFor,
+  compressedRolloutPath,
+  isCompressedRolloutPath,
+  plainRolloutPath,
+  unarchivedPathFor,
+} from "@skein/rollout";
 import { ConflictError, InvalidRequestError, ThreadNotFoundError } from "../errors.js";
 import { parseThreadId } from "../history/index.js";
 import type { ThreadIdParams, ThreadRecord } from "../types.js";
@@ -29,7 +37,7 @@ export async function archiveThread(ctx: LocalStoreContext, params: ThreadIdPara
   const dest = archivedPathFor(ctx.home, src);
   const before = ctx.db ? await rowFor(ctx, threadId, loc) : undefined;
   await mkdir(join(ctx.home, ARCHIVED_SESSIONS_SUBDIR), { recursive: true, mode: 0o700 });
-  await moveFile(src, dest);
+  await moveBothForms(src, dest);
   if (ctx.db && before) {
     // No row to mark (another process dropped it meanwhile): index the moved file instead.
     if (!ctx.db.markArchived(threadId, { rolloutPath: dest, archivedAtMs: ctx.now() })) await indexFile(ctx, threadId, dest, true);
@@ -54,7 +62,7 @@ export async function unarchiveThread(ctx: LocalStoreContext, params: ThreadIdPa
   }
   const before = ctx.db ? await rowFor(ctx, threadId, loc) : undefined;
   await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
-  await moveFile(src, dest);
+  await moveBothForms(src, dest);
   const now = ctx.now();
   // Unarchive counts as an update (Codex bumps updated_at): the file mtime says so too.
   await utimes(dest, now / 1000, now / 1000);
@@ -81,6 +89,18 @@ export function assertNoForeignWriter(ctx: LocalStoreContext, threadId: ThreadId
       holder: describeHolder(state.holder),
     });
   }
+}
+
+/**
+ * Moves a thread's rollout in both its forms (docs/compressed-rollouts.md): `src` (the form that
+ * is read) and its other form when one lingers beside it. The lingering one moves first, so an
+ * interruption never leaves the read form's sibling behind to be listed in the old collection.
+ */
+async function moveBothForms(src: string, dest: string): Promise<void> {
+  const other = isCompressedRolloutPath(src) ? plainRolloutPath(src) : compressedRolloutPath(src);
+  const otherDest = isCompressedRolloutPath(dest) ? plainRolloutPath(dest) : compressedRolloutPath(dest);
+  if (existsSync(other)) await moveFile(other, otherDest);
+  await moveFile(src, dest);
 }
 
 /** Renames a file; refuses to overwrite an existing destination. */

@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import type { RolloutLine } from "@skein/protocol";
 import {
   ForkCycleError,
@@ -12,6 +11,7 @@ import {
   iterateRolloutLinesBackward,
   parseRolloutFileName,
   readTurnIdAt,
+  rolloutPlainSize,
   type RolloutItemIndex,
 } from "@skein/rollout";
 import type { StoredTurnStatus } from "../types.js";
@@ -85,7 +85,8 @@ export class IndexedHistory {
    */
   static async open(home: string, path: string, cache: ItemIndexCache): Promise<IndexedHistory | undefined> {
     const own = await cache.get(path);
-    const size = (await stat(path)).size;
+    // Offsets are those of the plain text, also for a `.jsonl.zst` (docs/compressed-rollouts.md).
+    const size = rolloutPlainSize(path);
     let ownCount = own.count;
     if (size > own.end) {
       for await (const batch of iterateRolloutLineBatches(path, { start: own.end, end: size, chunkSize: SEEK_CHUNK })) {

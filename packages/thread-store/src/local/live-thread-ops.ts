@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { SessionMeta, ThreadId } from "@skein/protocol";
-import { RolloutRecorder, isArchivedPath, isPersistedRolloutItem, persistedRolloutItems } from "@skein/rollout";
-import { ConflictError, ThreadNotFoundError } from "../errors.js";
+import { RolloutRecorder, isArchivedPath, isPersistedRolloutItem, isRolloutError, persistedRolloutItems } from "@skein/rollout";
+import { ConflictError, InvalidRequestError, ThreadNotFoundError } from "../errors.js";
 import { assertRolloutItems, createSessionMetaItem, parseThreadId, requireCwd } from "../history/index.js";
 import type { AppendThreadItemsParams, CreateThreadParams, ResumeThreadParams, ThreadIdParams } from "../types.js";
 import { adoptEmptyRollout } from "./empty-rollout.js";
@@ -73,6 +73,10 @@ async function openRecorder(open: () => RolloutRecorder | Promise<RolloutRecorde
   try {
     return await open();
   } catch (error) {
+    // A 2025-generation thread is read-only (docs/rollout-generations.md): say so, and what to do.
+    if (isRolloutError(error) && error.code === "read_only_rollout") {
+      throw new InvalidRequestError(`the thread cannot be resumed: ${error.message}`, { cause: error });
+    }
     throw internal("failed to initialize local thread recorder", error);
   }
 }
