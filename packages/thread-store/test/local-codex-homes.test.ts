@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { CODEX_HOMES, codexFixtureIds, extractCodexHome, type TempDir } from "@skein/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalThreadStore, ThreadNotFoundError } from "../src/index.js";
+import { listAllThreads } from "./local-helpers.js";
 
 // Expectations are computed straight from the fixture files (not through @skein/rollout), so the
 // store is checked against the bytes Codex wrote.
@@ -47,16 +48,6 @@ function latestNames(home: string): Map<string, string> {
   return names;
 }
 
-async function listAll(store: LocalThreadStore, archived: boolean) {
-  const out = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listThreads({ archived, pageSize: 2, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
 
 describe("LocalThreadStore over real Codex homes", () => {
   for (const name of CODEX_HOMES) {
@@ -78,7 +69,7 @@ describe("LocalThreadStore over real Codex homes", () => {
           const names = latestNames(dir.path);
           expect(files.length).toBeGreaterThan(0);
           for (const archived of [false, true]) {
-            const listed = await listAll(store, archived);
+            const listed = await listAllThreads(store, archived);
             const expected = files.filter((f) => f.archived === archived);
             expect(listed.map((t) => t.threadId).sort()).toEqual(expected.map((f) => f.id).sort());
             for (const t of listed) {
@@ -126,7 +117,7 @@ describe("LocalThreadStore over real Codex homes", () => {
 
         it("never touches Codex's own databases", async () => {
           const before = readdirSync(dir.path).filter((n) => n.startsWith("state_5")).map((n) => [n, statSync(join(dir.path, n)).mtimeMs]);
-          await listAll(store, false);
+          await listAllThreads(store, false);
           const after = readdirSync(dir.path).filter((n) => n.startsWith("state_5")).map((n) => [n, statSync(join(dir.path, n)).mtimeMs]);
           expect(after).toEqual(before);
         });

@@ -4,22 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compressRolloutFile } from "@skein/rollout";
 import { InvalidRequestError, type LocalThreadStore } from "../src/index.js";
 import { IDS, writeMixedHome } from "./fixtures/generations-home.js";
-import { localHome, type LocalHome } from "./local-helpers.js";
+import { listAllThreads, localHome, type LocalHome } from "./local-helpers.js";
 
 // Every generation and form Codex leaves in a home, through the local store: plain and `.jsonl.zst`
 // rollouts (a plain file hiding its compressed sibling), odd session_meta field types, and the
 // read-only 2025 generation. With and without the SQLite index.
 
-async function listAll(store: LocalThreadStore, archived: boolean) {
-  const out = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listThreads({ archived, pageSize: 2, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
 
 for (const index of [true, false]) {
   describe(`a home of every generation (${index ? "indexed" : "files only"})`, () => {
@@ -29,12 +19,12 @@ for (const index of [true, false]) {
     beforeEach(async () => {
       home = localHome();
       paths = await writeMixedHome(home.home);
-      store = await home.open(index ? {} : { index: false });
+      store = await home.open(index ? {} : { index: "none" });
     });
     afterEach(() => home.cleanup());
 
     it("lists every thread with its preview, cwd and times", async () => {
-      const active = await listAll(store, false);
+      const active = await listAllThreads(store, false);
       const byId = new Map(active.map((t) => [t.threadId, t]));
       expect([...byId.keys()].sort()).toEqual([IDS.plain, IDS.compressed, IDS.both, IDS.odd, IDS.old, IDS.oldZst].sort());
       expect(byId.get(IDS.compressed)).toMatchObject({ preview: "compressed question 0", cwd: "/repo", rolloutPath: paths.compressed });
@@ -42,12 +32,12 @@ for (const index of [true, false]) {
       expect(byId.get(IDS.odd)).toMatchObject({ preview: "odd fields still list", modelProvider: "openai" });
       expect(byId.get(IDS.old)).toMatchObject({ preview: "why does the build fail?", cwd: "/home/me/project", createdAt: Date.parse("2025-05-07T17:24:21.123Z") });
       expect(byId.get(IDS.oldZst)).toMatchObject({ preview: "port the parser to rust", cwd: "/src/parser" });
-      const archived = await listAll(store, true);
+      const archived = await listAllThreads(store, true);
       expect(archived.map((t) => [t.threadId, t.preview])).toEqual([[IDS.archivedZst, "archived and compressed"]]);
     });
 
     it("is healthy for doctor: every file of every generation reads", async () => {
-      await listAll(store, false);
+      await listAllThreads(store, false);
       const report = await store.checkHome();
       expect(report.problems).toEqual([]);
       expect(report.counts.files).toBe(7);
@@ -101,7 +91,7 @@ for (const index of [true, false]) {
 
     it("restores the plain file before appending to a compressed thread (no .zst left, history kept)", async () => {
       const before = (await store.loadHistory({ threadId: IDS.compressed })).items.length;
-      await store.resumeThread({ threadId: IDS.compressed, metadata: { cwd: "/repo" } });
+      await store.resumeThread({ threadId: IDS.compressed, metadata: { cwd: "/repo", modelProvider: "openai" } });
       await store.appendItems({ threadId: IDS.compressed, items: [{ type: "event_msg", payload: { type: "user_message", message: "one more", images: [] } }] });
       await store.shutdownThread({ threadId: IDS.compressed });
       const plain = paths.compressed.slice(0, -".zst".length);
@@ -114,14 +104,14 @@ for (const index of [true, false]) {
 
     it("refuses to resume a 2025-generation thread with a clear error, leaving the file untouched", async () => {
       const bytes = readFileSync(paths.old);
-      const attempt = store.resumeThread({ threadId: IDS.old, metadata: { cwd: "/repo" } });
+      const attempt = store.resumeThread({ threadId: IDS.old, metadata: { cwd: "/repo", modelProvider: "openai" } });
       await expect(attempt).rejects.toBeInstanceOf(InvalidRequestError);
-      await expect(store.resumeThread({ threadId: IDS.old, metadata: { cwd: "/repo" } })).rejects.toThrow(/2025 generation, which is read-only: fork it/);
+      await expect(store.resumeThread({ threadId: IDS.old, metadata: { cwd: "/repo", modelProvider: "openai" } })).rejects.toThrow(/2025 generation, which is read-only: fork it/);
       expect(readFileSync(paths.old).equals(bytes)).toBe(true);
     });
 
     it("keeps listing a thread whose file Codex compresses later (reindex)", async () => {
-      await listAll(store, false);
+      await listAllThreads(store, false);
       const compressed = await compressRolloutFile(paths.plain);
       expect(compressed.outcome).toBe("compressed");
       if (index) await store.reindex();

@@ -43,3 +43,15 @@ export function userTurn(text: string, turnId = `turn-${text.length}-${Math.rand
     { type: "event_msg", payload: { type: "task_complete", turn_id: turnId } },
   ];
 }
+
+/** Every listed thread of one collection, read page by page (small pages, to exercise the cursor). */
+export async function listAllThreads(store: LocalThreadStore, archived: boolean) {
+  const out = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listThreads({ archived, pageSize: 2, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
