@@ -187,6 +187,13 @@ export function viewerScenario(open: () => Promise<ScenarioStore>): void {
     expect(pages).toBeGreaterThanOrEqual(2);
     const all = await users();
     expect(all).toEqual(Array.from({ length: 120 }, (_, i) => `question ${i + 1}`));
+
+    // A link to a message opens the thread around it (not at its end), the message marked.
+    const link = await page.locator("article.msg.user", { hasText: "question 5" }).first().locator(".permalink").getAttribute("href");
+    await gotoList();
+    await page.goto(`${serve.origin}${link}`);
+    await expect.poll(() => page.locator(".linked .md").textContent().then((text) => text?.trim())).toBe("question 5");
+    expect(await users()).not.toContain("question 120");
   });
 
   it("renames, archives and unarchives through the store (the CLI sees it)", async () => {

@@ -95,8 +95,13 @@ export const viewerCase: BenchCase = {
       ctx.log(`  writing a ${ctx.sizes.tailBytes / 1024 / 1024} MB rollout`);
       tailId = (await generateLargeRollout({ home: tailHome, bytes: ctx.sizes.tailBytes, seed: 6 })).threadId;
     }
-    const tailStore = await LocalThreadStore.open({ home: tailHome });
-    await tailStore.close();
+    // Indexed as the load case does (`reindex`); the first opening then builds the item index.
+    const tailStore = await LocalThreadStore.open({ home: tailHome, catchUp: "none" });
+    try {
+      await tailStore.reindex();
+    } finally {
+      await tailStore.close();
+    }
 
     const served = await serve(ctx, home);
     const tail = await serve(ctx, tailHome);
@@ -121,11 +126,13 @@ export const viewerCase: BenchCase = {
       await page.goto(tail.url);
       await page.locator("#threads .row").first().waitFor();
       const last: number[] = [];
+      let cold = Number.NaN;
       for (let run = 0; run < Math.min(3, ctx.sizes.runs) + 1; run++) {
         const start = nowMs();
         await page.goto(`${tail.origin}/t/${tailId}`);
-        await page.locator("#transcript [data-position]").first().waitFor({ timeout: 120_000 });
+        await page.locator("#transcript [data-position]").first().waitFor({ timeout: 300_000 });
         if (run > 0) last.push(nowMs() - start);
+        else cold = nowMs() - start;
       }
       const n = summarize(nav);
       const s = summarize(search);
@@ -135,6 +142,7 @@ export const viewerCase: BenchCase = {
         atMost({ case: C, name: `navigation to the first rows visible, ${ctx.sizes.homeThreads} threads`, unit: "ms", value: n.median, stats: n }, 500),
         atMost({ case: C, name: `typing a search term to hits visible ("${term}")`, unit: "ms", value: s.median, stats: s, note: "includes the page's 60 ms typing debounce" }, 200),
         atMost({ case: C, name: `opening the last page of a ${mb} MB thread`, unit: "ms", value: l.median, stats: l }, 300),
+        { case: C, name: `  its first opening in this run`, unit: "ms", value: cold, note: "the store builds the thread's item index on first use and keeps it" },
       );
     } finally {
       await browser.close();

@@ -34,6 +34,20 @@ export interface ViewerServer {
   close(): Promise<void>;
 }
 
+const THREAD_PATH = /^\/t\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * The page with `<link rel=preload as=fetch>` for the API calls its route makes first, so they
+ * run while the script loads instead of after it (docs/viewer.md, "Speed"). The URLs must be
+ * exactly those packages/viewer/src/app/api.ts builds for the default list and a thread's end.
+ */
+export function withPreloads(index: string, path: string): string {
+  const thread = THREAD_PATH.exec(path)?.[1]?.toLowerCase();
+  const urls = path === "/" ? ["/api/threads?sort=updated&limit=50"] : thread ? [`/api/threads/${thread}`, `/api/threads/${thread}/entries`] : [];
+  const links = urls.map((url) => `<link rel="preload" href="${url}" as="fetch" crossorigin="anonymous">`).join("");
+  return links === "" ? index : index.replace("</head>", `${links}</head>`);
+}
+
 /** The viewer as a Hono app: the guard, the API, then the page for every other path. */
 export function viewerApp(options: {
   store: ThreadStore;
@@ -56,7 +70,7 @@ export function viewerApp(options: {
     }
     if (c.req.path.startsWith("/assets/")) return c.text("not found", 404);
     c.header("Cache-Control", "no-store");
-    return c.html(options.assets.index);
+    return c.html(withPreloads(options.assets.index, c.req.path));
   });
   app.all("*", (c) => c.json({ error: "method not allowed" }, 405));
   return app;

@@ -68,6 +68,10 @@ describe("skein serve: the viewer's server", () => {
     expect(page.body).toContain('<div id="app">');
     expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
+    // The first API calls of a route are preloaded while the script loads.
+    expect(page.body).toContain('<link rel="preload" href="/api/threads?sort=updated&limit=50" as="fetch" crossorigin="anonymous">');
+    const thread = await send(server, `/t/${threadId}`, { headers: authed() });
+    expect(thread.body).toContain(`<link rel="preload" href="/api/threads/${threadId}/entries" as="fetch" crossorigin="anonymous">`);
   });
 
   it("refuses the page and the API without the token, and a wrong token", async () => {

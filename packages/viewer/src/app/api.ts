@@ -81,9 +81,10 @@ export class ApiError extends Error {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+  // GETs carry no extra header, so they match the page's <link rel=preload> requests (viewer-server.ts).
+  const init: RequestInit = { method, credentials: "same-origin" };
   if (body !== undefined) {
-    init.headers = { ...init.headers, "content-type": "application/json" };
+    init.headers = { "content-type": "application/json" };
     init.body = JSON.stringify(body);
   }
   const response = await fetch(path, init);
