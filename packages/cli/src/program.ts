@@ -8,6 +8,7 @@ import { resolveHome } from "./home.js";
 import { invocationDir } from "./invocation-dir.js";
 import { assertLocalStore, describeLocation, parseStoreLocation } from "./store-location.js";
 import { processOutput, type Output } from "./output.js";
+import { registerStorageCommands } from "./storage-commands.js";
 
 /** Options every command accepts, before or after its name (they belong to the program). */
 interface CommonOptions {
@@ -283,6 +284,8 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
       const home = common.store === undefined && common.home === undefined ? undefined : context.home;
       await demoCommand({ out: context.out, now: context.now, home, ...(options.modelUrl !== undefined && { modelUrl: options.modelUrl }), ...(options.model !== undefined && { modelName: options.model }), serve: options.serve ?? process.stdout.isTTY === true });
     });
+
+  registerStorageCommands(program, ctx);
 
   command("completion", "print a shell completion script (bash, zsh or fish)")
     .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))

@@ -139,6 +139,7 @@ export {
   type CompressRolloutResult,
   type CompressRolloutOptions,
 } from "./compression.js";
+export { measureRolloutStorage, ImageByteCounter, type RolloutStorageStats } from "./rollout-storage-stats.js";
 export {
   GENERATION_2025,
   isGeneration2025Header,

@@ -33,3 +33,4 @@ export {
   isStateError,
   type StateErrorCode,
 } from "./errors.js";
+export type { StorageRow } from "./storage-rows.js";

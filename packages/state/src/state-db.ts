@@ -18,6 +18,7 @@ import { searchMessages, type ContentSearchPage, type SearchMessagesParams } fro
 import * as messages from "./thread-messages.js";
 import type { MessageState, ThreadMessagesInput } from "./thread-messages.js";
 import type { ThreadRow, ThreadRowInput } from "./thread-row.js";
+import { listStorageRows, type StorageRow } from "./storage-rows.js";
 
 /** Options of {@link StateDb.open}. */
 export interface StateDbOptions extends ConnectionOptions {
@@ -235,6 +236,11 @@ export class StateDb {
         : statement(conn, "SELECT COUNT(*) AS n FROM threads WHERE archived = ?").get(params.archived ? 1 : 0)
     ) as { n: number };
     return r.n;
+  }
+
+  /** Every thread row with its indexed file size, unordered: the input of storage care (`skein du`). */
+  listStorageRows(): StorageRow[] {
+    return listStorageRows(this.#live());
   }
 
   /** What was last indexed from the file at `path`, or undefined. */

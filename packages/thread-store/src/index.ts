@@ -65,5 +65,12 @@ export {
   type ImportLine,
   type ImportThreadParams,
   type LoadRawHistoryParams,
+  StorageCare,
+  ASSUMED_COMPRESSION_RATIO,
+  type DiskUsageReport,
+  type DiskUsageOptions,
+  type UsageTally,
+  type UsageGroup,
+  type LargeThread,
 } from "./local/index.js";
 export * from "./codex-index/index.js";

@@ -30,15 +30,22 @@ const readAsync = promisify(read);
  * @throws RolloutNotFoundError when the file does not exist.
  */
 export function openRolloutBytes(path: string): RolloutBytes {
-  let fd: number;
+  const fd = openRolloutFd(path);
+  const stat = fstatSync(fd);
+  return isCompressedRolloutPath(path) ? new CompressedBytes(path, fd, stat) : new PlainBytes(path, fd, stat);
+}
+
+/**
+ * Opens a rollout file read-only.
+ * @throws RolloutNotFoundError when the file does not exist.
+ */
+export function openRolloutFd(path: string): number {
   try {
-    fd = openSync(path, "r");
+    return openSync(path, "r");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new RolloutNotFoundError(path, { cause: err });
     throw err;
   }
-  const stat = fstatSync(fd);
-  return isCompressedRolloutPath(path) ? new CompressedBytes(path, fd, stat) : new PlainBytes(path, fd, stat);
 }
 
 class PlainBytes implements RolloutBytes {

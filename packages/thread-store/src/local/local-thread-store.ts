@@ -36,6 +36,7 @@ import { LiveWriters } from "./live-writers.js";
 import { PatchSidecar } from "./patch-sidecar.js";
 import * as read from "./read-thread-ops.js";
 import { searchThreads } from "./search-threads.js";
+import { StorageCare } from "./storage/index.js";
 import type { LocalStoreContext } from "./store-context.js";
 import type {
   HomeCheckReport,
@@ -163,6 +164,12 @@ export class LocalThreadStore implements ThreadStore {
       indexUnavailableReason: this.indexUnavailableReason,
       ownTokens: new Set(this.#ctx.writers.all().map((w) => w.lock.holder.token)),
     });
+  }
+
+  /** Storage care: disk usage, compression, trash and prune (local/storage/, docs/storage-care.md). */
+  storage(): StorageCare {
+    this.#assertOpen();
+    return new StorageCare(this.#ctx);
   }
 
   #syncContext() {

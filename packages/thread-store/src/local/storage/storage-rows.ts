@@ -1,0 +1,61 @@
+import { statSync } from "node:fs";
+import { sessionSourceKey } from "@skein/protocol";
+import { isCompressedRolloutPath, readHeadSummary, scanRolloutFiles } from "@skein/rollout";
+import type { StorageRow } from "@skein/state";
+import type { LocalStoreContext } from "../store-context.js";
+
+// The rows storage care works on (docs/storage-care.md): every thread of the home with the size
+// of its file on disk. From the index when there is one (one query, one stat per file); from a
+// scan of the folders and each file's head in files-only mode.
+
+/** A thread with its file's size and form. */
+export interface SizedThread extends StorageRow {
+  /** Size on disk of the rollout (`0` when the file vanished since it was indexed). */
+  bytes: number;
+  /** Modification time of the file on disk. */
+  mtimeMs: number;
+  compressed: boolean;
+  /** False when the indexed file is gone (the next index catch-up drops the row). */
+  present: boolean;
+}
+
+/** Every thread of the home, with its file's size (stat now, not the index's record). */
+export async function sizedThreads(ctx: LocalStoreContext): Promise<SizedThread[]> {
+  const rows = ctx.db ? ctx.db.listStorageRows() : await rowsFromFiles(ctx);
+  return rows.map((row) => {
+    const st = statSync(row.rolloutPath, { throwIfNoEntry: false });
+    return {
+      ...row,
+      bytes: st?.size ?? 0,
+      mtimeMs: st?.mtimeMs ?? row.updatedAtMs,
+      compressed: isCompressedRolloutPath(row.rolloutPath),
+      present: st !== undefined,
+    };
+  });
+}
+
+async function rowsFromFiles(ctx: LocalStoreContext): Promise<StorageRow[]> {
+  const rows: StorageRow[] = [];
+  for (const file of await scanRolloutFiles(ctx.home)) {
+    let summary;
+    try {
+      summary = readHeadSummary(file.path);
+    } catch {
+      continue; // empty or unreadable: not a thread
+    }
+    const row: StorageRow = {
+      threadId: file.threadId,
+      rolloutPath: file.path,
+      createdAtMs: summary.createdAtMs ?? file.fileNameTimestampMs,
+      updatedAtMs: Math.trunc(file.mtimeMs),
+      archived: file.archived,
+      source: sessionSourceKey(summary.source),
+      cwd: summary.cwd,
+      historyMode: summary.historyMode,
+      label: summary.preview ?? "",
+    };
+    if (summary.forkedFromId) row.forkedFromId = summary.forkedFromId;
+    rows.push(row);
+  }
+  return rows;
+}
