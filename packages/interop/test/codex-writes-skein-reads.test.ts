@@ -28,7 +28,7 @@ describe("Codex writes, Skein reads", () => {
     const reader = await codex.appServer();
     truth = await collectCodexTruth(reader);
     await reader.close();
-  });
+  }, 300_000); // about 15 Codex processes, each with a 60 s deadline: far above the 120 s default under load
   afterAll(async () => {
     await codex?.close();
   });

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -109,24 +110,51 @@ describe("migrate", () => {
   describe("with two processes starting at once", () => {
     beforeAll(() => ensureBuilt(), 120_000);
 
-    it("both succeed and each migration is recorded once", async () => {
-      const path = temp.dbPath();
-      const startAt = Date.now() + 400;
-      const run = () =>
-        new Promise<MigrationReport>((resolve, reject) => {
-          const child = spawn(process.execPath, [fixtureScript("open-state-db.mjs"), path, String(startAt)]);
-          let out = "";
-          let err = "";
-          child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-          child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-          child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as MigrationReport) : reject(new Error(err))));
+    interface ChildRun {
+      report: MigrationReport;
+      began: number;
+      ended: number;
+    }
+
+    /** Two children, released together once both are loaded; resolves with both outcomes. */
+    async function raceOnce(path: string): Promise<[ChildRun, ChildRun]> {
+      const children = [0, 1].map(() => {
+        const child = spawn(process.execPath, [fixtureScript("open-state-db.mjs"), path], { stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        const ready = new Promise<void>((resolve) => {
+          child.stdout.on("data", (d: Buffer) => {
+            out += d.toString();
+            if (out.startsWith("ready\n")) resolve();
+          });
         });
-      const [a, b] = await Promise.all([run(), run()]);
-      const all = [...a.applied, ...b.applied].sort((x, y) => x - y);
-      expect(all).toEqual(TODAY.map((m) => m.version));
-      const db = new Database(path);
-      expect(appliedRows(db)).toEqual(TODAY.map((m) => ({ version: m.version, name: m.name })));
-      db.close();
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        const done = new Promise<ChildRun>((resolve, reject) =>
+          child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.slice("ready\n".length)) as ChildRun) : reject(new Error(err)))),
+        );
+        return { child, ready, done };
+      });
+      await Promise.all(children.map((c) => c.ready));
+      const startAt = Date.now() + 50;
+      for (const c of children) c.child.stdin.end(`${startAt}\n`);
+      return (await Promise.all(children.map((c) => c.done))) as [ChildRun, ChildRun];
+    }
+
+    it("both succeed and each migration is recorded once, when their opens really overlap", async () => {
+      // A start barrier can stop racing under load (one child opens after the other finished):
+      // each attempt must be correct, and at least one of up to five must have overlapped.
+      let raced = false;
+      for (let attempt = 0; attempt < 5 && !raced; attempt++) {
+        const path = join(dirname(temp.dbPath()), `race-${attempt}.sqlite`); // a new database each attempt
+        const [a, b] = await raceOnce(path);
+        raced = a.began < b.ended && b.began < a.ended;
+        const all = [...a.report.applied, ...b.report.applied].sort((x, y) => x - y);
+        expect(all).toEqual(TODAY.map((m) => m.version));
+        const db = new Database(path);
+        expect(appliedRows(db)).toEqual(TODAY.map((m) => ({ version: m.version, name: m.name })));
+        db.close();
+      }
+      expect(raced).toBe(true);
     });
   });
 });
