@@ -10,14 +10,17 @@ have_postgres() {
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null 2>&1
 }
 skein_missing_packages() {
-  local missing=()
+  local missing=() pair
   have_postgres || missing+=(postgresql)
-  command -v strace >/dev/null 2>&1 || missing+=(strace)
-  command -v less >/dev/null 2>&1 || missing+=(less)
-  command -v zsh >/dev/null 2>&1 || missing+=(zsh)
-  command -v fish >/dev/null 2>&1 || missing+=(fish)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
-  echo "${missing[@]}"
+  # command:Debian package — strace (real-fsync test), sqlite3 (index checks from outside),
+  # zsh/fish (completion tests), ip/unshare/nsenter (the interop network namespace),
+  # script/flock/less (terminal, lock and pager tests).
+  for pair in strace:strace sqlite3:sqlite3 zsh:zsh fish:fish ip:iproute2 unshare:util-linux \
+              nsenter:util-linux flock:util-linux script:bsdutils less:less; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ' | sed 's/ *$//'
 }
 skein_install_test_deps() {
   local missing; missing=$(skein_missing_packages)
