@@ -1,7 +1,8 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -120,6 +121,29 @@ describe("each public package, packed and installed alone with npm", () => {
       items: { name: string }[];
     };
     expect(listed.items.map((thread) => thread.name).sort()).toEqual(["weather demo", "weather demo (fork)"]);
+  });
+
+  it("@skein/cli: the installed `skein serve` serves the viewer's page from the package itself", async () => {
+    const cli = project("@skein/cli");
+    const child = spawn(join(cli, "node_modules", ".bin", "skein"), ["serve", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once("line", resolve);
+        child.once("exit", (code) => reject(new Error(`skein serve exited with ${code}`)));
+      });
+      const first = await fetch(url, { redirect: "manual" });
+      const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0]!;
+      const page = await (await fetch(new URL("/", url), { headers: { cookie } })).text();
+      const script = /<script type="module" crossorigin src="([^"]+)"/.exec(page)?.[1];
+      expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/);
+      const js = await fetch(new URL(script!, url));
+      expect(js.status).toBe(200);
+      expect(js.headers.get("content-type")).toContain("javascript");
+      const threads = (await (await fetch(new URL("/api/threads", url), { headers: { cookie } })).json()) as { items: unknown[] };
+      expect(threads.items).toHaveLength(2);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 
   it("@skein/protocol: makes and recognises a thread id", () => {
