@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { isCodexWriterActive } from "@skein/thread-store";
@@ -98,6 +99,49 @@ describe.skipIf(cliSkipReason)("a Codex home moved elsewhere", () => {
     expect(archived).toEqual([ids[1]]);
     expect((await app.readThread(ids[0]!)).id).toBe(ids[0]);
     await app.close();
+  });
+});
+
+describe.skipIf(cliSkipReason)("a process SIGKILLed in the middle of a Codex-index update", () => {
+  let codex: CodexRunner;
+  beforeAll(async () => {
+    codex = await CodexRunner.start();
+  });
+  afterAll(async () => {
+    await codex?.close();
+  });
+
+  it("leaves Codex's database valid; `skein doctor --fix` completes the change and Codex then lists and unarchives the thread", async () => {
+    const threadId = (await codex.exec("say hi")).threadId;
+    const db = new Database(join(codex.codexHome, "state_5.sqlite"), { readonly: true });
+    const active = (db.prepare("SELECT rollout_path FROM threads WHERE id = ?").get(threadId) as { rollout_path: string }).rollout_path;
+    db.close();
+    // An archive moves the file first, then updates Codex's row: the update is killed half-way.
+    const archived = join(codex.codexHome, "archived_sessions", basename(active));
+    mkdirSync(dirname(archived), { recursive: true });
+    renameSync(active, archived);
+    const ready = join(codex.codexHome, "killed.ready");
+    const script = fileURLToPath(new URL("./fixtures/codex-index-killed.mjs", import.meta.url));
+    const child = spawn(process.execPath, [script, codex.codexHome, threadId, archived, ready], { stdio: "ignore" });
+    const exited = new Promise((done) => child.once("exit", (_code, signal) => done(signal)));
+    for (let i = 0; i < 1200 && !existsSync(ready) && child.exitCode === null; i++) await sleep(25);
+    expect(existsSync(ready), "the child never reached the transaction").toBe(true);
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+
+    const check = new Database(join(codex.codexHome, "state_5.sqlite"));
+    expect(check.pragma("integrity_check", { simple: true })).toBe("ok");
+    expect(check.prepare("SELECT rollout_path, archived FROM threads WHERE id = ?").get(threadId)).toEqual({ rollout_path: active, archived: 0 });
+    check.close();
+
+    const doctor = await runSkein(codex.codexHome, ["doctor"]);
+    expect(doctor.stdout).toContain(`codex_archived_flag_wrong ${threadId}`);
+    const fixed = await runSkein(codex.codexHome, ["doctor", "--fix"]);
+    expect(fixed.stdout).toMatch(/1 archived flags set/);
+    const app = await codex.appServer();
+    expect((await app.listThreads({ archived: true })).map((t) => t.id)).toEqual([threadId]);
+    await app.close();
+    await codex.unarchive(threadId);
   });
 });
 

@@ -36,12 +36,17 @@ describe("skein doctor", () => {
     const home = homes.codex("codexhome2");
     const before = await runCli(["doctor", "--home", home]);
     expect(before.code).toBe(1);
-    expect(before.stdout).toMatch(/✗ codex_home_moved: rows point into \/tmp\/codexhome2; this home was moved or restored there/);
+    // The fixture was made by the real Codex in a cache folder and copied here, as a backup would be restored.
+    expect(before.stdout).toMatch(/✗ codex_home_moved: rows point into \S+\/codexhome2; this home was moved or restored there/);
     expect(before.stdout).toContain("effect: Codex lists nothing from those rows");
     const fixed = await runCli(["doctor", "--fix", "--json", "--home", home]);
-    const json = JSON.parse(fixed.stdout) as { ok: boolean; codex: { report: { movedFrom: string }; repair: { backupPath: string; fixed: Record<string, number> }; remaining: number } };
-    expect(json.codex.report.movedFrom).toBe("/tmp/codexhome2");
-    expect(json.codex.repair.fixed["stale-path"]).toBe(7);
+    const json = JSON.parse(fixed.stdout) as {
+      codex: { report: { movedFrom: string; rows: number; problems: { kind: string }[] }; repair: { backupPath: string; fixed: Record<string, number> }; remaining: number };
+    };
+    expect(json.codex.report.movedFrom).toMatch(/\/codexhome2$/);
+    expect(json.codex.report.movedFrom).not.toBe(home);
+    expect(json.codex.report.problems.map((p) => p.kind)).toEqual(Array(json.codex.report.rows).fill("stale-path"));
+    expect(json.codex.repair.fixed["stale-path"]).toBe(json.codex.report.rows);
     expect(json.codex.repair.backupPath).toContain(join(home, ".skein", "codex-backups"));
     expect(json.codex.remaining).toBe(0);
     const after = await runCli(["doctor", "--home", home]);
