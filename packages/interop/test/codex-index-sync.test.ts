@@ -32,15 +32,20 @@ function describeSync(label: string, withRunningAppServer: boolean): void {
     beforeAll(async () => {
       codex = await CodexRunner.start();
       for (const key of ["keep", "archive", "roundtrip", "rename", "remove"]) ids[key] = (await codex.exec(`thread ${key}: say hi`)).threadId;
+      const starter = await codex.appServer(); // a legacy-history thread: Codex keeps its name in `title`
+      ids["legacy"] = (await starter.startThread({ cwd: codex.workDir, historyMode: "legacy" })).id;
+      await starter.runTurn(ids["legacy"]!, "legacy thread: say hi");
+      await starter.close();
       if (withRunningAppServer) {
         running = await codex.appServer();
-        expect((await running.listThreads()).length).toBe(5); // Codex has indexed every thread
+        expect((await running.listThreads()).length).toBe(6); // Codex has indexed every thread
       }
       const home = codex.codexHome;
       await skeinOk(home, ["archive", ids["archive"]!]);
       await skeinOk(home, ["archive", ids["roundtrip"]!]);
       await skeinOk(home, ["unarchive", ids["roundtrip"]!]);
       await skeinOk(home, ["rename", ids["rename"]!, "renamed by skein"]);
+      await skeinOk(home, ["rename", ids["legacy"]!, "legacy renamed by skein"]);
       await skeinOk(home, ["delete", ids["remove"]!, "--yes"]);
       ids["fork"] = await skeinOk(home, ["fork", ids["keep"]!, "--name", "fork by skein"]);
     }, 240_000);
@@ -61,6 +66,7 @@ function describeSync(label: string, withRunningAppServer: boolean): void {
         expect(active.has(ids["roundtrip"]!)).toBe(true);
         expect(archived.has(ids["roundtrip"]!)).toBe(false);
         expect(active.get(ids["rename"]!)?.name).toBe("renamed by skein");
+        expect(active.get(ids["legacy"]!)?.name).toBe("legacy renamed by skein");
         expect(active.has(ids["remove"]!)).toBe(false);
         expect(archived.has(ids["remove"]!)).toBe(false);
         expect(active.get(ids["fork"]!)?.name).toBe("fork by skein");
