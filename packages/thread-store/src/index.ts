@@ -72,5 +72,9 @@ export {
   type UsageTally,
   type UsageGroup,
   type LargeThread,
+  type CompressReport,
+  type CompressedThread,
+  type CompressThreadsOptions,
+  type DecompressThreadsOptions,
 } from "./local/index.js";
 export * from "./codex-index/index.js";

@@ -1,4 +1,5 @@
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 
 /** One thread a storage test writes. */
@@ -57,6 +58,7 @@ export function writeStorageThread(home: string, spec: StorageThreadSpec): Writt
   let text = line(iso, "session_meta", meta);
   const first = spec.firstMessage ?? `question about ${spec.id.slice(-4)}`;
   text += line(iso, "response_item", { type: "message", role: "user", content: [{ type: "input_text", text: first }] });
+  text += line(iso, "event_msg", { type: "user_message", message: first, images: [], local_images: [], text_elements: [] });
   if (spec.imageBytes) {
     const data = Buffer.alloc(Math.ceil((spec.imageBytes * 3) / 4), 7).toString("base64").slice(0, spec.imageBytes);
     text += line(iso, "response_item", { type: "message", role: "user", content: [{ type: "input_image", image_url: `data:image/png;base64,${data}` }] });
@@ -80,3 +82,12 @@ export function storageThreadId(n: number): string {
 
 /** Epoch ms of a UTC date. */
 export const utc = (iso: string): number => Date.parse(iso);
+
+/** Writes a Skein writer lock held by this (live) test process, as a running writer would. */
+export function holdSkeinLock(home: string, threadId: string): void {
+  const dir = join(home, ".skein", "locks");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${threadId}.lock`), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAtMs: Date.now(), token: "test-holder" }));
+}
+
+export const DAY_MS = 86_400_000;
