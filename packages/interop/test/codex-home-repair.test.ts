@@ -32,7 +32,7 @@ describe.skipIf(cliSkipReason)("Codex's index of an unknown shape", () => {
   let codex: CodexRunner;
   beforeAll(async () => {
     codex = await CodexRunner.start();
-  });
+  }, 120_000);
   afterAll(async () => {
     await codex?.close();
   });
@@ -57,7 +57,7 @@ describe.skipIf(cliSkipReason)("Codex's index of an unknown shape", () => {
     expect(codexDbContents(codex.codexHome)).toBe(before);
     const listed = JSON.parse(await skeinOk(codex.codexHome, ["list", "--json", "--archived"])) as { items: { id: string }[] };
     expect(listed.items.map((t) => t.id)).toContain(ids[0]);
-  });
+  }, 180_000);
 });
 
 describe.skipIf(cliSkipReason)("a Codex home moved elsewhere", () => {
@@ -99,14 +99,14 @@ describe.skipIf(cliSkipReason)("a Codex home moved elsewhere", () => {
     expect(archived).toEqual([ids[1]]);
     expect((await app.readThread(ids[0]!)).id).toBe(ids[0]);
     await app.close();
-  });
+  }, 180_000);
 });
 
 describe.skipIf(cliSkipReason)("a process SIGKILLed in the middle of a Codex-index update", () => {
   let codex: CodexRunner;
   beforeAll(async () => {
     codex = await CodexRunner.start();
-  });
+  }, 120_000);
   afterAll(async () => {
     await codex?.close();
   });
@@ -142,7 +142,7 @@ describe.skipIf(cliSkipReason)("a process SIGKILLed in the middle of a Codex-ind
     expect((await app.listThreads({ archived: true })).map((t) => t.id)).toEqual([threadId]);
     await app.close();
     await codex.unarchive(threadId);
-  });
+  }, 180_000);
 });
 
 describe.skipIf(cliSkipReason)("one writer per thread across Skein and Codex", () => {
@@ -151,7 +151,7 @@ describe.skipIf(cliSkipReason)("one writer per thread across Skein and Codex", (
   beforeAll(async () => {
     codex = await CodexRunner.start();
     threadId = (await codex.exec("say hi")).threadId;
-  });
+  }, 120_000);
   afterAll(async () => {
     await codex?.close();
   });
@@ -182,7 +182,7 @@ describe.skipIf(cliSkipReason)("one writer per thread across Skein and Codex", (
     expect(isCodexWriterActive(codex.codexHome, threadId)).toBe(false);
     await skeinOk(codex.codexHome, ["archive", threadId]);
     await skeinOk(codex.codexHome, ["unarchive", threadId]);
-  });
+  }, 180_000);
 
   it("`codex exec resume` is refused while a Skein LiveThread holds the thread, and works after it shuts down", async () => {
     await using skein = await openSkeinSide(codex.codexHome, { cwd: codex.workDir, provider: "mock" });
@@ -190,5 +190,5 @@ describe.skipIf(cliSkipReason)("one writer per thread across Skein and Codex", (
     await expect(codex.execResume(threadId, "codex turn while Skein writes")).rejects.toThrow(/already has an active writer/);
     await session.shutdown();
     expect((await codex.execResume(threadId, "codex turn after Skein")).threadId).toBe(threadId);
-  });
+  }, 180_000);
 });

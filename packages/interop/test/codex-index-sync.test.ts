@@ -72,7 +72,7 @@ function describeSync(label: string, withRunningAppServer: boolean): void {
         expect(active.get(ids["fork"]!)?.name).toBe("fork by skein");
         if (app !== running) await app.close();
       }
-    });
+    }, 180_000);
 
     it("Codex's thread/read: the deleted thread fails, the renamed one carries its name, the archived one reads", async () => {
       for (const pending of views()) {
@@ -82,7 +82,7 @@ function describeSync(label: string, withRunningAppServer: boolean): void {
         expect((await app.readThread(ids["archive"]!)).id).toBe(ids["archive"]);
         if (app !== running) await app.close();
       }
-    });
+    }, 180_000);
 
     it("Codex's own unarchive of the thread Skein archived works, and Skein then lists it as active", async () => {
       await running?.close();
@@ -95,7 +95,7 @@ function describeSync(label: string, withRunningAppServer: boolean): void {
       expect(archived.has(ids["archive"]!)).toBe(false);
       const ours = await skeinJson<{ items: SkeinListed[] }>(codex.codexHome, ["list", "--json", "--limit", "100"]);
       expect(ours.items.find((t) => t.id === ids["archive"])?.archived).toBe(false);
-    });
+    }, 180_000);
   });
 }
 

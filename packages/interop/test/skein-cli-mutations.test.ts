@@ -83,7 +83,7 @@ describe.skipIf(cliSkipReason)("skein CLI mutations on a Codex home, read back b
     const fixed = await runSkein(codex.codexHome, ["doctor", "--fix"]);
     expect(fixed.stdout).toMatch(/repaired Codex's index \(backup: .*codex-backups.*\): 0 re-pointed, 1 archived flags set/);
     expect(await listArchived()).toContain(ids["archive"]);
-  });
+  }, 180_000);
 
   it("skein and Codex agree on the ids and archived flags", async () => {
     const ours = await skeinJson<{ items: ListedThread[] }>(codex.codexHome, ["list", "--json", "--limit", "100"]);
