@@ -73,6 +73,7 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
   const [error, setError] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [reload, setReload] = useState(0);
+  const [loaded, setLoaded] = useState(false);
   const last = useRef(-1);
   const top = useRef<HTMLDivElement>(null);
   const keepBottom = useRef<number | null>(null);
@@ -97,10 +98,12 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
   useEffect(() => {
     const around = /^#m(\d+)$/.exec(location.hash);
     setEntries([]);
+    setLoaded(false);
     last.current = -1;
     api.entries(id, null, around ? Number(around[1]) : undefined).then(
       (page) => {
         setEntries(page.entries);
+        setLoaded(true);
         setBefore(page.before);
         last.current = page.lastPosition;
         scrollTarget.current = around ? `m${around[1]}` : "end";
@@ -221,6 +224,11 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
         {before !== null ? (loadingOlder ? "loading earlier…" : <button class="link" onClick={loadOlder}>load earlier</button>) : entries.length > 0 ? "start of the thread" : ""}
       </div>
       {error && <div class="error" role="alert">{error}</div>}
+      {entries.length === 0 && !error && (
+        <div class="muted empty" id="loading">
+          {loaded ? "nothing readable in this thread yet" : "loading… (a very large thread is indexed once, on its first opening)"}
+        </div>
+      )}
       <section id="transcript">
         {entries.map((entry) => (
           <EntryView key={entry.position} entry={entry} threadId={id} onFork={fork} />
