@@ -12,7 +12,8 @@ import {
 } from "@skein/protocol";
 import { openRolloutBytes, type RolloutBytes } from "./internal/rollout-bytes.js";
 import { CHUNK_SIZE } from "./internal/line-splitter.js";
-import { isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind } from "./internal/metadata-line.js";
+import { isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind, type LineKind } from "./internal/metadata-line.js";
+import { MessageCollector, type ExtractedMessage, type MessageCursor } from "./internal/message-collector.js";
 import { gitInfoOf, opt } from "./internal/record-helpers.js";
 import { resolveLineagePreview } from "./head-summary.js";
 import { parseRolloutFileName } from "./layout.js";
@@ -73,6 +74,14 @@ export interface ExtractedThreadMetadata {
   generation?: typeof GENERATION_2025;
   /** File size on disk when extracted (of the `.jsonl.zst` itself for a compressed rollout). */
   size: number;
+  /**
+   * With `collectMessages`: the searchable items read by this pass (docs/search.md), and where
+   * the pass stopped. `messagesResumed` is true when the pass continued a previous one (the
+   * messages follow the previous pass's), false when it read the file from the start.
+   */
+  messages?: ExtractedMessage[];
+  messageCursor?: MessageCursor;
+  messagesResumed?: boolean;
 }
 
 /** Options of {@link extractThreadMetadata}. */
@@ -83,6 +92,12 @@ export interface ExtractThreadMetadataOptions {
   archived?: boolean;
   /** The Codex home: lets the async forms resolve a fork's lineage preview through its parents. */
   home?: string;
+  /**
+   * Also collect the searchable items (user/assistant messages, tool calls and outputs) with
+   * their positions and turns, for the content-search index. An incremental pass continues
+   * from `previous.messageCursor` (without one it reads the file from the start).
+   */
+  collectMessages?: boolean;
 }
 
 /**
@@ -120,17 +135,22 @@ export function extractThreadMetadataIncrementalSync(
     const st = bytes.stat;
     // Resume only where a line ended: a file that shrank or was rewritten is read again in full.
     // A compressed file is never appended to in place (appends restore the plain form first).
+    const resumable = previous !== undefined && (!options.collectMessages || previous.messageCursor !== undefined);
     const resume =
-      !bytes.compressed && previous !== undefined && fromByteOffset <= st.size && fromByteOffset > 0 && endsLineAt(bytes, fromByteOffset);
-    const state = resume ? fromPrevious(previous, path) : initialState(path, options);
+      !bytes.compressed && resumable && fromByteOffset <= st.size && fromByteOffset > 0 && endsLineAt(bytes, fromByteOffset);
+    const state = resume ? fromPrevious(previous!, path) : initialState(path, options);
     const start = resume ? fromByteOffset : 0;
-    const fold = new MetadataFold(state, options.defaultProvider);
+    const collector = options.collectMessages ? new MessageCollector(resume ? previous!.messageCursor : undefined) : undefined;
+    const fold = new MetadataFold(state, options.defaultProvider, collector);
     foldLines(bytes, start, bytes.compressed ? Number.POSITIVE_INFINITY : st.size, fold);
     const archived = options.archived ?? isArchivedByFolder(path);
     const extracted = fold.finish(Math.trunc(st.mtimeMs), st.size, archived);
-    if (extracted.hasSessionMeta || start > 0) return extracted;
+    const withMessages = collector
+      ? { ...extracted, messages: collector.messages, messageCursor: collector.cursor(), messagesResumed: resume }
+      : extracted;
+    if (extracted.hasSessionMeta || start > 0) return withMessages;
     const old = readGeneration2025Summary(path);
-    return old ? metadataOf2025(old, extracted) : extracted;
+    return old ? metadataOf2025(old, withMessages) : withMessages;
   } finally {
     bytes.close();
   }
@@ -176,7 +196,7 @@ async function withLineagePreview(meta: ExtractedThreadMetadata, home: string | 
   return { ...meta, ...opt("preview", preview), needsLineagePreview: false };
 }
 
-type State = Omit<ExtractedThreadMetadata, "updatedAtMs" | "size" | "archived">;
+type State = Omit<ExtractedThreadMetadata, "updatedAtMs" | "size" | "archived" | "messages" | "messageCursor" | "messagesResumed">;
 
 function initialState(path: string, options: ExtractThreadMetadataOptions): State {
   const parsed = parseRolloutFileName(path);
@@ -198,7 +218,7 @@ function initialState(path: string, options: ExtractThreadMetadataOptions): Stat
 }
 
 function fromPrevious(previous: ExtractedThreadMetadata, path: string): State {
-  const { updatedAtMs: _u, size: _s, archived: _a, tornTail: _t, ...rest } = previous;
+  const { updatedAtMs: _u, size: _s, archived: _a, tornTail: _t, messages: _m, messageCursor: _c, messagesResumed: _r, ...rest } = previous;
   return { ...rest, rolloutPath: path };
 }
 
@@ -274,16 +294,21 @@ class MetadataFold {
   #ownsTurnContext = false;
   #tornTail: { byteOffset: number; length: number } | undefined;
 
-  constructor(state: State, defaultProvider: string) {
+  readonly #collector: MessageCollector | undefined;
+
+  constructor(state: State, defaultProvider: string, collector: MessageCollector | undefined) {
     this.#s = state;
     this.#defaultProvider = defaultProvider;
+    this.#collector = collector;
   }
 
   /** One complete line: `buf[start, end)` (without its `\n`), at file offset `offset`. */
   line(buf: Buffer, start: number, end: number, offset: number): void {
     this.#s.bytesRead = offset + (end - start) + 1;
     if (isBlankRange(buf, start, end)) return;
-    switch (sniffLineKind(buf, start, end)) {
+    const kind = sniffLineKind(buf, start, end);
+    if (this.#collector) collectItem(this.#collector, kind, buf, start, end);
+    switch (kind) {
       case "parse":
         return this.#parsed(buf, start, end);
       case "session_meta":
@@ -308,6 +333,10 @@ class MetadataFold {
       case "item_completed":
         if (this.#wantsUserFacts() && rangeIncludes(buf, start, end, USER_MESSAGE_ITEM)) this.#parsed(buf, start, end);
         return;
+      case "agent_message":
+      case "turn_start":
+      case "turn_end":
+      case "tool":
       case "other":
         // response_item, world_state, compacted, token_usage_record, other events: no metadata.
         return;
@@ -436,6 +465,19 @@ class MetadataFold {
     if (s.modelProvider === "") s.modelProvider = this.#defaultProvider;
     return { ...s, archived, updatedAtMs: mtimeMs, size, ...opt("tornTail", this.#tornTail) };
   }
+}
+
+/** Feeds one non-blank line to the message collector: parsed when its kind carries text or turns. */
+function collectItem(collector: MessageCollector, kind: LineKind, buf: Buffer, start: number, end: number): void {
+  if (!MessageCollector.reads(kind)) return collector.item(undefined);
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString("utf8", start, end));
+  } catch {
+    return; // not an item: takes no position
+  }
+  if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string") return;
+  collector.item(value as Record<string, unknown>);
 }
 
 function setOrDelete<K extends "model" | "reasoningEffort">(s: State, key: K, value: unknown): void {

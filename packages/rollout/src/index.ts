@@ -82,6 +82,7 @@ export {
   type ExtractedThreadMetadata,
   type ExtractThreadMetadataOptions,
 } from "./extract-metadata.js";
+export { MessageCollector, type ExtractedMessage, type MessageCursor } from "./internal/message-collector.js";
 export {
   SESSION_INDEX_FILE,
   appendSessionName,

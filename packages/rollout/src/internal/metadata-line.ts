@@ -26,6 +26,10 @@ export type LineKind =
   | "user_message"
   | "thread_goal_updated"
   | "item_completed"
+  | "agent_message"
+  | "turn_start"
+  | "turn_end"
+  | "tool"
   | "other";
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");
@@ -39,7 +43,22 @@ const EVENT_KINDS: readonly [Buffer, LineKind][] = [
   [latin1("user_message"), "user_message"],
   [latin1("thread_goal_updated"), "thread_goal_updated"],
   [latin1("item_completed"), "item_completed"],
+  [latin1("agent_message"), "agent_message"],
+  [latin1("task_started"), "turn_start"],
+  [latin1("turn_started"), "turn_start"],
+  [latin1("task_complete"), "turn_end"],
+  [latin1("turn_complete"), "turn_end"],
+  [latin1("turn_aborted"), "turn_end"],
 ];
+const RESPONSE_ITEM = latin1("response_item");
+/** `response_item` payload types whose text content search indexes as role `tool` (see `searchableMessageOf`). */
+const TOOL_ITEM_KINDS: readonly Buffer[] = [
+  "function_call",
+  "function_call_output",
+  "custom_tool_call",
+  "custom_tool_call_output",
+  "local_shell_call",
+].map(latin1);
 
 function hasAt(buf: Buffer, at: number, end: number, what: Buffer): boolean {
   if (at + what.length > end) return false;
@@ -85,11 +104,16 @@ export function sniffLineKind(buf: Buffer, start: number, end: number): LineKind
   const typeEnd = wordEnd(buf, typeStart, limit, false);
   if (typeEnd === typeStart || typeEnd >= limit || buf[typeEnd] !== QUOTE) return "parse";
   for (const [name, kind] of RECORD_KINDS) if (isWord(buf, typeStart, typeEnd, name)) return kind;
-  if (!isWord(buf, typeStart, typeEnd, EVENT_MSG)) return "other";
+  const event = isWord(buf, typeStart, typeEnd, EVENT_MSG);
+  if (!event && !isWord(buf, typeStart, typeEnd, RESPONSE_ITEM)) return "other";
   const pStart = typeEnd + 1 + PAYLOAD_TYPE.length;
-  if (!hasAt(buf, typeEnd + 1, limit, PAYLOAD_TYPE)) return "parse";
+  if (!hasAt(buf, typeEnd + 1, limit, PAYLOAD_TYPE)) return event ? "parse" : "other";
   const pEnd = wordEnd(buf, pStart, limit, true);
-  if (pEnd === pStart || pEnd >= limit || buf[pEnd] !== QUOTE) return "parse";
+  if (pEnd === pStart || pEnd >= limit || buf[pEnd] !== QUOTE) return event ? "parse" : "other";
+  if (!event) {
+    for (const name of TOOL_ITEM_KINDS) if (isWord(buf, pStart, pEnd, name)) return "tool";
+    return "other";
+  }
   for (const [name, kind] of EVENT_KINDS) if (isWord(buf, pStart, pEnd, name)) return kind;
   return "other";
 }
