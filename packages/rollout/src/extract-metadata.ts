@@ -12,7 +12,7 @@ import {
 } from "@skein/protocol";
 import { openRolloutBytes, type RolloutBytes } from "./internal/rollout-bytes.js";
 import { CHUNK_SIZE } from "./internal/line-splitter.js";
-import { isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind, type LineKind } from "./internal/metadata-line.js";
+import { envelopeOrdinal, isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind, type LineKind } from "./internal/metadata-line.js";
 import { MessageCollector, type ExtractedMessage, type MessageCursor } from "./internal/message-collector.js";
 import { gitInfoOf, opt } from "./internal/record-helpers.js";
 import { resolveLineagePreview } from "./head-summary.js";
@@ -469,6 +469,10 @@ class MetadataFold {
 
 /** Feeds one non-blank line to the message collector: parsed when its kind carries text or turns. */
 function collectItem(collector: MessageCollector, kind: LineKind, buf: Buffer, start: number, end: number): void {
+  if (collector.atStart) {
+    const ordinal = envelopeOrdinal(buf, start, end);
+    if (ordinal !== undefined) collector.setBase(ordinal);
+  }
   if (!MessageCollector.reads(kind)) return collector.item(undefined);
   let value: unknown;
   try {

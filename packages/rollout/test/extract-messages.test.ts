@@ -73,3 +73,21 @@ describe("extracting searchable messages", () => {
     expect(extractThreadMetadataSync(path, { defaultProvider: "openai" }).messages).toBeUndefined();
   });
 });
+
+describe("positions of a paginated fork", () => {
+  it("start at the fork's first ordinal (the items it inherits), as listItems numbers them", () => {
+    const tmp = makeTempDir();
+    try {
+      const path = join(tmp.path, "sessions/2026/01/02", `rollout-2026-01-02T03-04-05-${THREAD_1}.jsonl`);
+      writeLines(path, [
+        line("session_meta", { id: THREAD_1, timestamp: at(5), cwd: "/w", originator: "t", cli_version: "0.169.0", source: "exec", history_mode: "paginated" }, { ordinal: 24 }),
+        line("event_msg", { type: "item_completed", item: { type: "UserMessage", content: [{ type: "text", text: "fork question" }] } }, { ordinal: 25 }),
+      ]);
+      const x = extractThreadMetadataSync(path, OPTS);
+      expect(x.messages?.map((m) => m.position)).toEqual([25]);
+      expect(x.messageCursor).toEqual({ itemCount: 26 });
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

@@ -6,7 +6,11 @@ import type { LineKind } from "./metadata-line.js";
 
 /** One searchable item of a rollout (the shape `@skein/state` indexes). */
 export interface ExtractedMessage {
-  /** 0-based position among the file's items (non-blank lines that parse). */
+  /**
+   * 0-based position in the thread's full history (the numbering of `listItems`): the item's
+   * position among the file's items (non-blank lines that parse), plus, for a paginated fork,
+   * the items it inherits (its first line's `ordinal`).
+   */
   position: number;
   /** The turn open at the item (`task_started`/`turn_started` … end), if any. */
   turnId?: string;
@@ -18,7 +22,7 @@ export interface ExtractedMessage {
 
 /** Where a message pass stopped: what a later pass over appended bytes continues from. */
 export interface MessageCursor {
-  /** Items seen so far (the next item's position). */
+  /** The full-history position of the next item (items of the file so far, plus a paginated fork's inherited ones). */
   itemCount: number;
   /** The turn open at the end, if any. */
   openTurnId?: string;
@@ -30,12 +34,24 @@ const READ_KINDS: ReadonlySet<LineKind> = new Set(["user_message", "agent_messag
 /** Collects the searchable messages of the lines fed to it, in order. */
 export class MessageCollector {
   readonly messages: ExtractedMessage[] = [];
-  #itemCount: number;
+  #next: number;
+  #atStart: boolean;
   #openTurnId: string | undefined;
 
   constructor(from: MessageCursor | undefined) {
-    this.#itemCount = from?.itemCount ?? 0;
+    this.#next = from?.itemCount ?? 0;
+    this.#atStart = from === undefined;
     this.#openTurnId = from?.openTurnId;
+  }
+
+  /** True before the file's first item: its `ordinal` (if any) is the file's base. */
+  get atStart(): boolean {
+    return this.#atStart;
+  }
+
+  /** Sets the full-history position of the file's first item (from its `ordinal`). */
+  setBase(ordinal: number): void {
+    if (Number.isSafeInteger(ordinal) && ordinal >= 0) this.#next = ordinal;
   }
 
   /** True when a line of this kind must be parsed for the collector. */
@@ -48,7 +64,8 @@ export class MessageCollector {
    * {@link reads} (else undefined: the item only takes a position).
    */
   item(value: Record<string, unknown> | undefined): void {
-    const position = this.#itemCount++;
+    this.#atStart = false;
+    const position = this.#next++;
     if (value === undefined) return;
     const type = value["type"];
     const payload = value["payload"] as Record<string, unknown> | null | undefined;
@@ -98,7 +115,10 @@ export class MessageCollector {
 
   /** Where the pass stands now. */
   cursor(): MessageCursor {
-    return { itemCount: this.#itemCount, ...(this.#openTurnId !== undefined ? { openTurnId: this.#openTurnId } : {}) };
+    return {
+      itemCount: this.#next,
+      ...(this.#openTurnId !== undefined ? { openTurnId: this.#openTurnId } : {}),
+    };
   }
 }
 

@@ -118,6 +118,19 @@ export function sniffLineKind(buf: Buffer, start: number, end: number): LineKind
   return "other";
 }
 
+/** The `ordinal` of a line in Codex's envelope order (`{"timestamp":…,"ordinal":N,…`), or undefined. */
+export function envelopeOrdinal(buf: Buffer, start: number, end: number): number | undefined {
+  const limit = Math.min(end, start + SNIFF_WINDOW);
+  if (!hasAt(buf, start, limit, ENVELOPE_HEAD)) return undefined;
+  const tsEnd = buf.indexOf(QUOTE, start + ENVELOPE_HEAD.length);
+  if (tsEnd === -1 || tsEnd + 2 >= limit || !hasAt(buf, tsEnd + 2, limit, ORDINAL)) return undefined;
+  let value = 0;
+  let i = tsEnd + 2 + ORDINAL.length;
+  const digits = i;
+  for (; i < limit && buf[i]! >= 0x30 && buf[i]! <= 0x39; i++) value = value * 10 + (buf[i]! - 0x30);
+  return i === digits ? undefined : value;
+}
+
 /** True when `buf[start, end)` holds only ASCII whitespace. */
 export function isBlankRange(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
