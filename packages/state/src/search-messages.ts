@@ -18,7 +18,7 @@ import { MESSAGE_ID_SPAN } from "./thread-messages.js";
 import type { ThreadRow } from "./thread-row.js";
 
 // Content search over the message index of migration 0005 (docs/search.md): bm25 per message,
-// a thread ranked by its best hit (its name and preview count too, weighted up).
+// a thread ranked by its best hit (its name counts too, weighted up).
 
 /**
  * Parameters of `StateDb.searchMessages`. `query` is what a user typed (`parseSearchQuery`
@@ -38,8 +38,8 @@ export const SearchMessagesParams = z.strictObject({
 });
 export type SearchMessagesParams = z.input<typeof SearchMessagesParams>;
 
-/** Where a hit is: a message (by role) of the thread's own history, or its name or preview. */
-export type MessageHitRole = "user" | "assistant" | "tool" | "name" | "preview";
+/** Where a hit is: a message (by role) of the thread's own history, or its name. */
+export type MessageHitRole = "user" | "assistant" | "tool" | "name";
 
 /** One place a thread matched. */
 export interface MessageHit {
@@ -68,10 +68,10 @@ export interface ContentSearchPage {
   nextCursor?: string;
 }
 
-/** Name and preview matches outrank a message match of the same bm25 by this factor. */
+/** A name match outranks a message match of the same bm25 by this factor. */
 const SUMMARY_WEIGHT = 2;
 /** bm25 (a small negative float, lower is better) → an integer score, higher is better (cursor-safe). */
-const SCORE_SCALE = 1_000_000;
+const SCORE_SCALE = 1_000_000_000;
 
 /** The FTS5 query for a parsed query: each term a quoted phrase (a prefix with `*`), ANDed. */
 export function ftsMatchOf(query: SearchQuery): string | undefined {
@@ -100,7 +100,7 @@ export function searchMessages(conn: Connection, input: SearchMessagesParams): C
   if (match === undefined || (cwds !== undefined && cwds.length === 0)) return { items: [] };
 
   const messageMatch = p.includeTools ? match : `{text} : (${match})`;
-  const summaryMatch = `{name preview} : (${match})`;
+  const summaryMatch = `{name} : (${match})`;
   const where = ["t.archived = ?", "t.preview <> ''"];
   const params: (string | number)[] = [messageMatch, summaryMatch, p.archived ? 1 : 0];
   if (sources) {
@@ -169,7 +169,7 @@ const HITS_SQL = `SELECT m.id, m.thread_id, m.position, m.turn_id, m.role, m.at_
 function threadHits(conn: Connection, seq: number, row: ThreadRow, query: SearchQuery, match: string, limit: number): MessageHit[] {
   const hits: MessageHit[] = [];
   const seen = new Set<string>();
-  const summary = (role: "name" | "preview", text: string | undefined) => {
+  const summary = (role: "name", text: string | undefined) => {
     if (!text || seen.has(`${role}\n${text}`)) return;
     const ranges = matchSearchQuery(text, query);
     if (!ranges) return;
@@ -196,7 +196,6 @@ function threadHits(conn: Connection, seq: number, row: ThreadRow, query: Search
       snippet: searchSnippet(text, ranges),
     });
   }
-  if (hits.length === 0) summary("preview", row.preview);
   const name = hits[0]?.role === "name" ? hits[0] : undefined;
   if (name) name.score = Math.max(0, ...hits.map((h) => h.score)) + 1;
   return hits.slice(0, limit);

@@ -33,7 +33,8 @@ import { deleteThread } from "./store/delete-thread.js";
 import { importThread, listThreadIds } from "./store/import-thread.js";
 import * as live from "./store/live-writes.js";
 import * as meta from "./store/metadata-archive.js";
-import { listThreads, searchThreads } from "./store/thread-lists.js";
+import { listThreads } from "./store/thread-lists.js";
+import { searchThreads } from "./store/content-search.js";
 import * as read from "./store/thread-reads.js";
 import type { ForkThreadParams, ImportThreadParams } from "./types.js";
 

@@ -30,6 +30,10 @@ import {
   requireCwd,
   searchSnippet,
   type NormalizedListThreadsQuery,
+  searchCandidates,
+  searchableTexts,
+  dropInherited,
+  type SearchCandidate,
 } from "./history/index.js";
 import type { ThreadStore } from "./thread-store.js";
 import type {
@@ -258,31 +262,12 @@ export class InMemoryThreadStore implements ThreadStore {
 
   async searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage> {
     const search = normalizeSearchParams(params);
-    const query: NormalizedListThreadsQuery = {
-      pageSize: search.pageSize,
-      cursor: search.cursor,
-      sortKey: "created",
-      sortDirection: "desc",
-      sources: search.sources,
-      modelProviders: undefined,
-      cwdFilters: undefined,
-      archived: search.archived,
-      searchTerm: undefined,
-      parentThreadId: undefined,
-    };
-    const snippets = new Map<ThreadId, string>();
+    const candidates = new Map<string, SearchCandidate>();
     for (const entry of this.#threads.values()) {
-      const snippet = snippetFor(summarize(entry), entry.history, search.searchTerm);
-      if (snippet !== undefined) snippets.set(entry.threadId, snippet);
+      candidates.set(entry.threadId, { thread: summarize(entry), texts: searchableTexts(entry.history) });
     }
-    const candidates = [...this.#summaries()].filter((t) => snippets.has(t.threadId));
-    const scope = {
-      operation: "searchThreads" as const,
-      query: { searchTerm: search.searchTerm, archived: search.archived, sources: search.sources?.sort() },
-    };
-    const page = pageThreads(candidates, query, scope);
-    const items: ThreadSearchHit[] = page.items.map((thread) => ({ thread, snippet: snippets.get(thread.threadId)! }));
-    return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
+    dropInherited(candidates);
+    return structuredClone(searchCandidates(candidates.values(), search));
   }
 
   async listTurns(params: ListTurnsParams): Promise<TurnPage> {
@@ -455,30 +440,4 @@ function summarize(entry: ThreadEntry): StoredThread {
     if (value !== undefined) (thread as Record<string, unknown>)[key] = value;
   }
   return thread;
-}
-
-/** Where a search term shows: the summary's name, title or preview, then message texts. */
-function snippetFor(thread: StoredThread, history: readonly RolloutLine[], term: string): string | undefined {
-  if (!isListable(thread)) return undefined;
-  for (const field of [thread.name, thread.title, thread.preview]) {
-    const snippet = field === undefined ? undefined : searchSnippet(field, term);
-    if (snippet !== undefined) return snippet;
-  }
-  for (const line of history) {
-    const text = messageText(line);
-    const snippet = text === undefined ? undefined : searchSnippet(text, term);
-    if (snippet !== undefined) return snippet;
-  }
-  return undefined;
-}
-
-function messageText(line: RolloutLine): string | undefined {
-  const payload = line.payload as { type?: unknown; message?: unknown; content?: unknown };
-  if (line.type === "event_msg" && typeof payload.message === "string") return payload.message;
-  if (line.type === "response_item" && payload.type === "message" && Array.isArray(payload.content)) {
-    return payload.content
-      .map((c: { text?: unknown }) => (typeof c?.text === "string" ? c.text : ""))
-      .join(" ");
-  }
-  return undefined;
 }

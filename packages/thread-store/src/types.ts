@@ -103,18 +103,58 @@ export interface ThreadPage {
   nextCursor?: string;
 }
 
+/**
+ * A content search (docs/search.md). `searchTerm` is what a user typed: words ANDed within one
+ * message, `"quoted phrases"`, `prefix*`, plain words of 3+ characters as prefixes; case and
+ * diacritics ignored; FTS or SQL syntax is only text.
+ */
 export interface SearchThreadsParams {
   searchTerm: string;
+  /** 1..1000, default 50. */
   pageSize?: number;
   cursor?: string;
+  /** Searches the archived collection instead of the active one. */
   archived?: boolean;
+  /** Empty or absent: every source. */
   sources?: string[];
+  /** Empty or absent: every provider. */
+  modelProviders?: string[];
+  /** Absent: every cwd; `[]` matches nothing. */
+  cwdFilters?: string[];
+  /** Also match tool calls and their outputs (default false). */
+  includeTools?: boolean;
+  /** `relevance` (default: bm25, a thread by its best hit) or `updated` (last update first). */
+  sortKey?: SearchSortKey;
+  /** Places reported per thread, best first: 1..100, default 3. */
+  hitsPerThread?: number;
+}
+
+export type SearchSortKey = "relevance" | "updated";
+
+/** Where a thread matched: a message (by role) of its own history, or its name. */
+export interface ThreadSearchMatch {
+  role: "user" | "assistant" | "tool" | "name";
+  /** Position of the item in the thread's full history (as `listItems` numbers it); messages only. */
+  position?: number;
+  turnId?: string;
+  /** Epoch ms of the item. */
+  at?: number;
+  /** The excerpt, plain. */
+  text: string;
+  /** `[start, end)` ranges of `text` that matched. */
+  highlights: Array<[number, number]>;
+  /** `text` with each match marked `[...]`. */
+  snippet: string;
 }
 
 export interface ThreadSearchHit {
   thread: StoredThread;
-  /** Matching text with the match marked `[...]`. */
+  /** The best match's excerpt with the match marked `[...]`. */
   snippet: string;
+  /** Relevance (higher is better; comparable within one search). */
+  score: number;
+  /** The best places, best first (at least one). */
+  matches: ThreadSearchMatch[];
 }
 
 export interface ThreadSearchPage {

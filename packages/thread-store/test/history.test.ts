@@ -133,8 +133,8 @@ describe("request validation", () => {
   });
 
   it("refuses a longer search term in searchThreads with InvalidRequestError", () => {
-    expect(() => normalizeSearchParams({ searchTerm: "x".repeat(10_000) })).toThrow(
-      new InvalidRequestError(`searchTerm must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got 10000`),
+    expect(() => normalizeSearchParams({ searchTerm: "x".repeat(MAX_SEARCH_TERM_LENGTH + 1) })).toThrow(
+      new InvalidRequestError(`searchTerm must be at most ${MAX_SEARCH_TERM_LENGTH} characters, got ${MAX_SEARCH_TERM_LENGTH + 1}`),
     );
   });
 

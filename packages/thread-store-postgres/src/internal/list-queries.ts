@@ -1,4 +1,4 @@
-import type { NormalizedListThreadsQuery, NormalizedSearchQuery, ThreadSortKey } from "@skein/thread-store";
+import type { NormalizedListThreadsQuery, ThreadSortKey } from "@skein/thread-store";
 import { THREAD_COLUMNS, type Tables } from "./sql.js";
 
 const SORT_COLUMN: Record<ThreadSortKey, string> = {
@@ -55,48 +55,6 @@ export function listThreadsStatement(tables: Tables, query: NormalizedListThread
   return {
     text: `SELECT ${THREAD_COLUMNS} FROM ${tables.threads} WHERE ${where.join(" AND ")}
            ORDER BY ${column} ${dir}, thread_id ${dir} LIMIT ${limit}`,
-    values,
-  };
-}
-
-/** ts_headline options: the match marked `[...]`, a short window around it. */
-const HEADLINE = "'StartSel=[, StopSel=], MaxWords=24, MinWords=8, ShortWord=2, MaxFragments=1'";
-
-/**
- * The page query of `searchThreads`: listable threads of the collection whose summary
- * (name, title, preview) matches the term by full-text search or as a substring, or whose
- * user/agent messages match by full-text search. The term goes through
- * `websearch_to_tsquery`, which never raises on syntax, so hostile input is plain text.
- * Newest first (created, then id), keyset after `anchor`.
- */
-export function searchThreadsStatement(tables: Tables, query: NormalizedSearchQuery, anchor: Keyset | undefined): Statement {
-  const values: unknown[] = [query.archived, query.searchTerm];
-  const where = ["t.archived = $1", "t.list_preview <> ''"];
-  const add = (value: unknown): string => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  if (query.sources) where.push(`t.source_key = ANY(${add(query.sources)}::text[])`);
-  if (anchor) where.push(`(t.created_at_ms, t.thread_id) < (${add(anchor.v)}::bigint, ${add(anchor.id)}::text)`);
-  const summary = `coalesce(t.name, '') || ' ' || coalesce(t.title, '') || ' ' || t.list_preview`;
-  const message = `(SELECT i.payload->>'message' FROM ${tables.items} i
-      WHERE i.thread_id = t.thread_id AND i.type = 'event_msg' AND i.payload ? 'message'
-        AND to_tsvector('simple', i.payload->>'message') @@ q.query
-      ORDER BY i.seq LIMIT 1)`;
-  where.push(`(t.search_document @@ q.query
-      OR strpos(lower(coalesce(t.name, '')), lower($2)) > 0 OR strpos(lower(coalesce(t.title, '')), lower($2)) > 0
-      OR strpos(lower(t.list_preview), lower($2)) > 0
-      OR m.message IS NOT NULL)`);
-  const limit = add(query.pageSize + 1);
-  return {
-    text: `SELECT ${THREAD_COLUMNS.split(", ").map((c) => `t.${c}`).join(", ")},
-             CASE WHEN t.search_document @@ q.query THEN ts_headline('simple', ${summary}, q.query, ${HEADLINE}) END AS summary_headline,
-             CASE WHEN m.message IS NOT NULL THEN ts_headline('simple', m.message, q.query, ${HEADLINE}) END AS message_headline
-           FROM ${tables.threads} t
-           CROSS JOIN (SELECT websearch_to_tsquery('simple', $2) AS query) q
-           LEFT JOIN LATERAL (SELECT ${message} AS message) m ON true
-           WHERE ${where.join(" AND ")}
-           ORDER BY t.created_at_ms DESC, t.thread_id DESC LIMIT ${limit}`,
     values,
   };
 }

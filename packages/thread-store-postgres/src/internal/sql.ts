@@ -10,12 +10,20 @@ export interface Tables {
   threads: string;
   items: string;
   writers: string;
+  searchTexts: string;
+  searchState: string;
 }
 
 /** The qualified table names in `schema`. */
 export function tablesIn(schema: string): Tables {
   const s = quoteIdent(schema);
-  return { threads: `${s}.threads`, items: `${s}.thread_items`, writers: `${s}.thread_writers` };
+  return {
+    threads: `${s}.threads`,
+    items: `${s}.thread_items`,
+    writers: `${s}.thread_writers`,
+    searchTexts: `${s}.thread_search_texts`,
+    searchState: `${s}.thread_search_state`,
+  };
 }
 
 /** The `threads` columns a summary is built from (never the search document). */

@@ -1,10 +1,10 @@
 import type { StoredThread } from "@skein/protocol";
-import { decodeCursor, encodeCursor, InvalidRequestError, listCursorScope, normalizeListThreadsParams, normalizeSearchParams, searchSnippet, type CursorScope, type ListThreadsParams, type SearchThreadsParams, type ThreadPage, type ThreadSearchPage } from "@skein/thread-store";
-import { listThreadsStatement, searchThreadsStatement, type Keyset } from "../internal/list-queries.js";
+import { decodeCursor, encodeCursor, InvalidRequestError, listCursorScope, normalizeListThreadsParams, type CursorScope, type ListThreadsParams, type ThreadPage } from "@skein/thread-store";
+import { listThreadsStatement, type Keyset } from "../internal/list-queries.js";
 import { toStoredThread, type ThreadRow } from "../internal/sql.js";
 import { guard, type PgStoreContext } from "./context.js";
 
-// listThreads and searchThreads: keyset pages over partial indexes, PostgreSQL full-text search.
+// listThreads: keyset pages over partial indexes (searchThreads: content-search.ts).
 
 export async function listThreads(ctx: PgStoreContext, params: ListThreadsParams): Promise<ThreadPage> {
   const query = normalizeListThreadsParams(params);
@@ -15,30 +15,6 @@ export async function listThreads(ctx: PgStoreContext, params: ListThreadsParams
     const statement = listThreadsStatement(ctx.tables, query, anchor);
     const { rows } = await ctx.pool.query<ThreadRow>(statement.text, statement.values);
     return pageOf(rows.map(toStoredThread), query.pageSize, scope, (t) => sortValue(t, query.sortKey));
-  });
-}
-
-export async function searchThreads(ctx: PgStoreContext, params: SearchThreadsParams): Promise<ThreadSearchPage> {
-  const search = normalizeSearchParams(params);
-  const scope: CursorScope = {
-    operation: "searchThreads",
-    query: { searchTerm: search.searchTerm, archived: search.archived, sources: search.sources?.slice().sort() },
-  };
-  const anchor = search.cursor === undefined ? undefined : keysetFrom(decodeCursor(search.cursor, scope));
-  return guard(async () => {
-    const statement = searchThreadsStatement(ctx.tables, search, anchor);
-    type Hit = ThreadRow & { summary_headline: string | null; message_headline: string | null };
-    const { rows } = await ctx.pool.query<Hit>(statement.text, statement.values);
-    const hits = rows.map((row) => {
-      const thread = toStoredThread(row);
-      const snippet =
-        [thread.name, thread.title, thread.preview].map((f) => (f === undefined ? undefined : searchSnippet(f, search.searchTerm))).find((s) => s !== undefined) ??
-        [row.summary_headline, row.message_headline].find((h) => h !== null && h.includes("[")) ??
-        thread.preview;
-      return { thread, snippet };
-    });
-    const page = pageOf(hits, search.pageSize, scope, (h) => h.thread.createdAt, (h) => h.thread.threadId);
-    return page;
   });
 }
 

@@ -3,6 +3,7 @@ export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   MAX_SEARCH_TERM_LENGTH,
+  DEFAULT_HITS_PER_THREAD,
   MISSING_CWD_DETAIL,
   parseThreadId,
   archivedThreadDetail,
@@ -22,3 +23,4 @@ export { pageTurns, pageItems, turnsCursorScope, itemsCursorScope, cursorPositio
 export { isListable, sortValueOf, compareThreads, matchesListQuery, listCursorScope, pageThreads } from "./thread-list.js";
 export { searchSnippet, SNIPPET_CONTEXT } from "./search-snippet.js";
 export { createSessionMetaItem, DEFAULT_ORIGINATOR, DEFAULT_CLI_VERSION } from "./session-meta-item.js";
+export { searchCandidates, searchableTexts, dropInherited, searchCursorScope, searchMatchOf, type SearchCandidate } from "./content-search.js";

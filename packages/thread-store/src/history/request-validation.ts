@@ -1,6 +1,7 @@
-import { isThreadId, ThreadMetadataPatch, type RolloutItem, type ThreadId } from "@skein/protocol";
+import { isThreadId, MAX_SEARCH_TERMS, parseSearchQuery, ThreadMetadataPatch, type RolloutItem, type SearchQuery, type ThreadId } from "@skein/protocol";
 import { InvalidRequestError } from "../errors.js";
 import type {
+  SearchSortKey,
   ListItemsParams,
   ListThreadsParams,
   ListTurnsParams,
@@ -23,7 +24,7 @@ export const MAX_PAGE_SIZE = 1000;
  * one, and it is also what the SQLite index's search accepts, so every store refuses the same
  * terms with the same message instead of failing inside one backend.
  */
-export const MAX_SEARCH_TERM_LENGTH = 4096;
+export const MAX_SEARCH_TERM_LENGTH = 16_384;
 /** The `InvalidRequestError` detail for a create/resume without `metadata.cwd`. */
 export const MISSING_CWD_DETAIL = "thread store requires a cwd";
 
@@ -122,23 +123,52 @@ export function normalizeListThreadsParams(params: ListThreadsParams | undefined
 /** `searchThreads` params with defaults applied and every field checked. */
 export interface NormalizedSearchQuery {
   searchTerm: string;
+  /** The term parsed (docs/search.md); its terms are what every store matches. */
+  query: SearchQuery;
   pageSize: number;
   cursor: string | undefined;
   archived: boolean;
   sources: string[] | undefined;
+  modelProviders: string[] | undefined;
+  cwdFilters: string[] | undefined;
+  includeTools: boolean;
+  sortKey: SearchSortKey;
+  hitsPerThread: number;
 }
+
+/** Places reported per thread by default. */
+export const DEFAULT_HITS_PER_THREAD = 3;
 
 /** Validates `searchThreads` params. @throws InvalidRequestError for an empty term or a bad field. */
 export function normalizeSearchParams(params: SearchThreadsParams | undefined): NormalizedSearchQuery {
   const term = parseSearchTermLength(optionalString(params?.searchTerm, "searchTerm"));
   if (term === undefined || term.trim() === "") throw new InvalidRequestError("searchThreads requires a searchTerm");
   const sources = optionalStrings(params?.sources, "sources");
+  const providers = optionalStrings(params?.modelProviders, "modelProviders");
+  const query = parseSearchQuery(term);
+  if (query.terms.length > MAX_SEARCH_TERMS) {
+    throw new InvalidRequestError(`searchTerm has ${query.terms.length} distinct terms, at most ${MAX_SEARCH_TERMS}`);
+  }
+  const sortKey = params?.sortKey ?? "relevance";
+  if (sortKey !== "relevance" && sortKey !== "updated") {
+    throw new InvalidRequestError(`sortKey must be one of relevance, updated, got ${String(sortKey)}`);
+  }
+  const hits = params?.hitsPerThread ?? DEFAULT_HITS_PER_THREAD;
+  if (!Number.isInteger(hits) || hits < 1 || hits > 100) {
+    throw new InvalidRequestError(`hitsPerThread must be an integer from 1 to 100, got ${String(hits)}`);
+  }
   return {
     searchTerm: term,
+    query,
     pageSize: parsePageSize(params?.pageSize),
     cursor: optionalString(params?.cursor, "cursor"),
     archived: parseBoolean(params?.archived, "archived"),
     sources: sources && sources.length > 0 ? sources : undefined,
+    modelProviders: providers && providers.length > 0 ? providers : undefined,
+    cwdFilters: optionalStrings(params?.cwdFilters, "cwdFilters"),
+    includeTools: parseBoolean(params?.includeTools, "includeTools"),
+    sortKey,
+    hitsPerThread: hits,
   };
 }
 

@@ -19,7 +19,7 @@ export type ExtractOutcome = { ok: ExtractedThreadMetadata } | { error: string }
 /** Extracts one job (synchronously); never throws. */
 export function runExtractJob(job: ExtractJob, defaultProvider: string): ExtractOutcome {
   try {
-    const options = { defaultProvider, archived: job.archived };
+    const options = { defaultProvider, archived: job.archived, collectMessages: true };
     const x = job.previous && job.fromByteOffset !== undefined
       ? extractThreadMetadataIncrementalSync(job.path, job.fromByteOffset, job.previous, options)
       : extractThreadMetadataIncrementalSync(job.path, 0, undefined, options);

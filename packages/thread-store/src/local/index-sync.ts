@@ -15,10 +15,11 @@ import {
   type ExtractedThreadMetadata,
   type RolloutFileInfo,
 } from "@skein/rollout";
-import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type StateDb, type ThreadRow } from "@skein/state";
+import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type MessageState, type StateDb, type ThreadMessagesInput, type ThreadRow } from "@skein/state";
 import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
 import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
+import { messageCursorOf, messagesInputOf } from "./message-sync.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
 import { inspectWriterLock, listWriterLocks } from "./writer-lock.js";
 
@@ -40,6 +41,11 @@ export interface SyncContext {
 
 /** Meta key set once a home has been fully indexed (a first open indexes everything once). */
 export const META_HOME_INDEXED_AT = "home_indexed_at";
+/**
+ * Meta key set once every file's messages were indexed (docs/search.md): an index built before
+ * the message index existed gets one full pass on its next open.
+ */
+export const META_MESSAGES_INDEXED_AT = "messages_indexed_at";
 const REINDEX_LEASE = "reindex";
 const LEASE_TTL_MS = 60_000;
 /**
@@ -106,6 +112,12 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     for (const [path, size, mtimeMs, byteOffset, status, threadId] of db.listIndexedFileStamps()) {
       known.set(path, { path, size, mtimeMs, byteOffset, status, ...(threadId === null ? {} : { threadId }) });
     }
+    const messageStates = new Map<string, [path: string, byteOffset: number]>();
+    for (const [threadId, path, byteOffset] of db.listMessageStates()) messageStates.set(threadId, [path, byteOffset]);
+    const messagesCurrent = (file: RolloutFileInfo, prev: Stamp) => {
+      const m = messageStates.get(file.threadId);
+      return m !== undefined && m[0] === file.path && m[1] === prev.byteOffset;
+    };
     const hasRows = db.countThreads() > 0;
     const seenIds = new Set<string>();
     const claimed = new Set<string>();
@@ -113,11 +125,13 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     const jobs: ExtractJob[] = [];
     let rows: ThreadRow[] = [];
     let records: IndexedFileInput[] = [];
+    let messages: ThreadMessagesInput[] = [];
     for (const file of files) {
       seenIds.add(file.threadId);
       const prev = known.get(file.path);
       known.delete(file.path);
-      if (!options.full && prev && prev.size === file.size && prev.mtimeMs === file.mtimeMs && prev.status !== "failed") {
+      const stampUnchanged = prev && prev.size === file.size && prev.mtimeMs === file.mtimeMs && prev.status !== "failed";
+      if (!options.full && stampUnchanged && messagesCurrent(file, prev)) {
         report.unchanged++;
         continue;
       }
@@ -130,13 +144,14 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
       }
       claimed.add(file.threadId);
       planned.set(file.path, { file, known: prev !== undefined, existing: existing !== undefined });
-      jobs.push(planJob(file, prev, existing, options.full === true));
+      jobs.push(planJob(file, prev, existing, options.full === true, existing ? db.getMessageState(file.threadId) : undefined));
     }
     const names = jobs.length > 0 ? sessionNames(ctx.home) : new Map<string, string>();
     const commit = () => {
-      if (rows.length > 0 || records.length > 0) db.writeIndexBatch({ rows, files: records });
+      if (rows.length > 0 || records.length > 0) db.writeIndexBatch({ rows, files: records, messages });
       rows = [];
       records = [];
+      messages = [];
       db.renewLease(REINDEX_LEASE, owner, LEASE_TTL_MS);
     };
     const pool = new ExtractPool(jobs, { defaultProvider: ctx.defaultModelProvider, ...ctx.extract });
@@ -146,7 +161,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
         let last: string | undefined;
         for (const { job, outcome } of results) {
           const plan = planned.get(job.path)!;
-          settle(ctx, plan, outcome, names, report, rows, records);
+          settle(ctx, plan, outcome, names, report, rows, records, messages);
           last = job.path;
           done++;
         }
@@ -161,9 +176,10 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
       await pool.close();
     }
     report.removed = removeVanished(db, known.values(), seenIds);
+    db.resolveInheritedMessages();
     options.onProgress?.({ scanned: files.length, total: files.length, indexed: report.indexed });
     const now = String(ctx.now());
-    const marks: [string, string][] = [[META_LAST_FULL_REINDEX_AT, now], [META_HOME_INDEXED_AT, now]];
+    const marks: [string, string][] = [[META_LAST_FULL_REINDEX_AT, now], [META_HOME_INDEXED_AT, now], [META_MESSAGES_INDEXED_AT, now]];
     // Folder mtimes as listed by this scan: a file added since is caught by the next catch-up.
     for (const dir of scan.dirs) marks.push([dirKey(ctx.home, dir.dir), String(dir.mtimeMs)]);
     const idx = currentSessionIndexMark(ctx.home);
@@ -183,13 +199,17 @@ function sessionNames(home: string): Map<string, string> {
   return latest;
 }
 
-/** Extract from byte 0, or (a known file that only grew, still this thread's row) from its recorded offset. */
-function planJob(file: RolloutFileInfo, prev: Stamp | undefined, existing: ThreadRow | undefined, full: boolean): ExtractJob {
+/**
+ * Extract from byte 0, or (a known file that only grew, still this thread's row, its messages
+ * indexed up to the same offset) from its recorded offset.
+ */
+function planJob(file: RolloutFileInfo, prev: Stamp | undefined, existing: ThreadRow | undefined, full: boolean, messages: MessageState | undefined): ExtractJob {
   const job: ExtractJob = { path: file.path, archived: file.archived };
   const grew = prev !== undefined && prev.status === "indexed" && prev.byteOffset > 0 && prev.byteOffset <= prev.size && prev.size < file.size;
-  if (!full && grew && existing?.rolloutPath === file.path && existing.archived === file.archived) {
+  const messagesAt = messages !== undefined && messages.rolloutPath === file.path && messages.byteOffset === prev?.byteOffset;
+  if (!full && grew && messagesAt && existing?.rolloutPath === file.path && existing.archived === file.archived) {
     job.fromByteOffset = prev.byteOffset;
-    job.previous = previousFromRow(existing, prev.byteOffset);
+    job.previous = { ...previousFromRow(existing, prev.byteOffset), messageCursor: messageCursorOf(messages) };
   }
   return job;
 }
@@ -203,6 +223,7 @@ function settle(
   report: ReindexReport,
   rows: ThreadRow[],
   records: IndexedFileInput[],
+  messages: ThreadMessagesInput[],
 ): void {
   const { file } = plan;
   if ("error" in outcome) {
@@ -214,6 +235,7 @@ function settle(
   const { row, record } = rowAndRecord(ctx, outcome.ok, file.archived, plan.existing ? undefined : names.get(file.threadId));
   rows.push(row);
   records.push(record);
+  messages.push(messagesInputOf(outcome.ok));
   report.indexed++;
   if (plan.existing || plan.known) report.changed++;
   else report.added++;
@@ -282,7 +304,7 @@ export interface CatchUpReport {
 export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise<CatchUpReport | undefined> {
   const { db } = ctx;
   if (!db) return undefined;
-  if (mode === "full" || db.getMeta(META_HOME_INDEXED_AT) === undefined) {
+  if (mode === "full" || db.getMeta(META_HOME_INDEXED_AT) === undefined || db.getMeta(META_MESSAGES_INDEXED_AT) === undefined) {
     return { mode: "full", staleLocks: 0, changedDirs: 0, indexedFiles: 0, removedRows: 0, renamed: 0, reindex: await reindexHome(ctx) };
   }
   const report: CatchUpReport = { mode: "quick", staleLocks: 0, changedDirs: 0, indexedFiles: 0, removedRows: 0, renamed: 0 };
@@ -360,7 +382,8 @@ async function indexPath(
   const outcome = runExtractJob({ path, archived }, ctx.defaultModelProvider);
   if ("ok" in outcome) {
     const { row, record } = rowAndRecord(ctx, outcome.ok, archived, existing ? undefined : nameOf(threadId));
-    db.writeIndexBatch({ rows: [row], files: [record] });
+    db.writeIndexBatch({ rows: [row], files: [record], messages: [messagesInputOf(outcome.ok)] });
+    if (row.forkedFromId !== undefined) db.resolveInheritedMessages();
     return true;
   }
   const st = statSync(path, { throwIfNoEntry: false });

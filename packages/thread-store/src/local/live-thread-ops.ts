@@ -9,6 +9,7 @@ import { resolveRolloutPathParam } from "./home-paths.js";
 import { internal, type LiveWriter } from "./live-writers.js";
 import { existsDurably, locate } from "./locate-thread.js";
 import type { LocalStoreContext } from "./store-context.js";
+import { syncThreadMessages } from "./message-sync.js";
 import { WriterLock } from "./writer-lock.js";
 
 // Live writers of the local store: create, resume, append, persist, flush, shut down, discard.
@@ -106,6 +107,7 @@ export async function persistThread(ctx: LocalStoreContext, params: ThreadIdPara
     throw internal(`failed to persist thread ${writer.threadId}`, error);
   }
   syncRowPath(ctx, writer);
+  syncThreadMessages(ctx, writer.threadId, writer.recorder.path);
 }
 
 export async function flushThread(ctx: LocalStoreContext, params: ThreadIdParams): Promise<void> {
@@ -115,7 +117,10 @@ export async function flushThread(ctx: LocalStoreContext, params: ThreadIdParams
   } catch (error) {
     throw internal(`failed to flush thread ${writer.threadId}`, error);
   }
-  if (writer.recorder.materialized) syncRowPath(ctx, writer);
+  if (writer.recorder.materialized) {
+    syncRowPath(ctx, writer);
+    syncThreadMessages(ctx, writer.threadId, writer.recorder.path);
+  }
 }
 
 export async function shutdownThread(ctx: LocalStoreContext, params: ThreadIdParams): Promise<void> {
@@ -126,7 +131,10 @@ export async function shutdownThread(ctx: LocalStoreContext, params: ThreadIdPar
     // The writer stays registered so the caller can retry the shutdown.
     throw internal(`failed to shut down thread ${writer.threadId}`, error);
   }
-  if (writer.recorder.materialized) syncRowPath(ctx, writer);
+  if (writer.recorder.materialized) {
+    syncRowPath(ctx, writer);
+    syncThreadMessages(ctx, writer.threadId, writer.recorder.path);
+  }
   ctx.writers.remove(writer.threadId);
 }
 

@@ -1,84 +1,83 @@
-import { InvalidCursorError, ftsQueryOf, type ThreadRow } from "@skein/state";
+import { statSync } from "node:fs";
+import { extractThreadMetadataSync, type ExtractedMessage } from "@skein/rollout";
+import { InvalidArgumentError, InvalidCursorError, type MessageHit, type ThreadContentHit } from "@skein/state";
 import { InvalidRequestError } from "../errors.js";
-import { normalizeSearchParams, searchSnippet, encodeCursor, decodeCursor, matchesListQuery, type NormalizedListThreadsQuery } from "../history/index.js";
+import { dropInherited, normalizeSearchParams, searchCandidates, searchMatchOf, type NormalizedSearchQuery, type SearchCandidate } from "../history/index.js";
 import type { SearchThreadsParams, ThreadSearchHit, ThreadSearchPage } from "../types.js";
 import { RolloutPathGuard } from "./home-paths.js";
-import { dbList, allFileThreads } from "./list-threads.js";
+import { allFileThreads } from "./list-threads.js";
 import { internal } from "./live-writers.js";
+import { syncLiveMessages } from "./message-sync.js";
 import type { LocalStoreContext } from "./store-context.js";
 import { storedThreadFromRow } from "./thread-row-mapping.js";
 
-// searchThreads: full-text search of the index, a substring scan for terms FTS cannot match, or a file scan.
+// searchThreads (docs/search.md): the message index when there is one; without SQLite, a scan of
+// every rollout with the same rules (history/content-search.ts).
 
 export async function searchThreads(ctx: LocalStoreContext, params: SearchThreadsParams): Promise<ThreadSearchPage> {
   const query = normalizeSearchParams(params);
-  if (ctx.db && ftsQueryOf(query.searchTerm) === undefined) {
-    // A term with no word characters (e.g. `%`) has nothing for FTS to match: substring scan of the index.
-    const page = dbList(ctx, {
-      pageSize: query.pageSize, cursor: query.cursor, sortKey: "recency", sortDirection: "desc", sources: query.sources,
-      modelProviders: undefined, cwdFilters: undefined, archived: query.archived, searchTerm: query.searchTerm, parentThreadId: undefined,
+  if (!ctx.db) return fileSearch(ctx, query);
+  // What this process's live writers wrote since their last metadata write is searchable too.
+  syncLiveMessages(ctx);
+  let page;
+  try {
+    page = ctx.db.searchMessages({
+      query: query.searchTerm,
+      includeTools: query.includeTools,
+      sort: query.sortKey,
+      pageSize: query.pageSize,
+      archived: query.archived,
+      hitsPerThread: query.hitsPerThread,
+      ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+      ...(query.sources ? { sources: query.sources } : {}),
+      ...(query.modelProviders ? { modelProviders: query.modelProviders } : {}),
+      ...(query.cwdFilters ? { cwdFilters: query.cwdFilters } : {}),
     });
-    const guard = new RolloutPathGuard(ctx.home);
-    const items = page.items.flatMap((row) => {
-      const snippet = [row.name, row.title, row.preview, row.firstUserMessage]
-        .map((t) => (t ? searchSnippet(t, query.searchTerm) : undefined))
-        .find((x) => x !== undefined);
-      return snippet !== undefined && guard.usable(row.rolloutPath) ? [{ thread: storedThreadFromRow(row), snippet }] : [];
-    });
-    return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
-  }
-  if (ctx.db) {
-    let page;
-    try {
-      page = ctx.db.searchThreads({
-        term: query.searchTerm,
-        pageSize: query.pageSize,
-        archived: query.archived,
-        ...(query.sources ? { sources: query.sources } : {}),
-        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
-      });
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw new InvalidRequestError(error.message, { cause: error });
-      throw internal("failed to search threads", error);
+  } catch (error) {
+    if (error instanceof InvalidCursorError || error instanceof InvalidArgumentError) {
+      throw new InvalidRequestError(error.message, { cause: error });
     }
-    const guard = new RolloutPathGuard(ctx.home);
-    const items: ThreadSearchHit[] = page.items
-      .filter((hit) => guard.usable(hit.row.rolloutPath) && containsTerm(hit.row, query.searchTerm))
-      .map((hit) => ({ thread: storedThreadFromRow(hit.row), snippet: hit.snippet }));
-    return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
+    throw internal("failed to search threads", error);
   }
-  return fileSearch(ctx, query);
+  const guard = new RolloutPathGuard(ctx.home);
+  const items = page.items.filter((hit) => guard.usable(hit.row.rolloutPath)).map(hitOf);
+  return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
 }
 
-export async function fileSearch(ctx: LocalStoreContext, query: ReturnType<typeof normalizeSearchParams>): Promise<ThreadSearchPage> {
-  const scope = { operation: "searchThreads" as const, query: { term: query.searchTerm, archived: query.archived, sources: query.sources } };
-  const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor, scope) as { v: number; id: string });
-  const listQuery: NormalizedListThreadsQuery = {
-    pageSize: 1000, cursor: undefined, sortKey: "recency", sortDirection: "desc", sources: query.sources,
-    modelProviders: undefined, cwdFilters: undefined, archived: query.archived, searchTerm: undefined, parentThreadId: undefined,
-  };
-  const hits: ThreadSearchHit[] = [];
-  const threads = (await allFileThreads(ctx, query.archived))
-    .filter((t) => matchesListQuery(t, listQuery))
-    .sort((a, b) => b.recencyAt - a.recencyAt || (a.threadId < b.threadId ? 1 : -1));
-  for (const thread of threads) {
-    if (after && (thread.recencyAt > after.v || (thread.recencyAt === after.v && thread.threadId >= after.id))) continue;
-    const snippet = [thread.name, thread.title, thread.preview, thread.firstUserMessage]
-      .map((text) => (text ? searchSnippet(text, query.searchTerm) : undefined))
-      .find((s) => s !== undefined);
-    if (snippet !== undefined) hits.push({ thread, snippet });
-  }
-  const items = hits.slice(0, query.pageSize);
-  const last = items.at(-1);
-  if (hits.length <= items.length || !last) return { items };
-  return { items, nextCursor: encodeCursor(scope, { v: last.thread.recencyAt, id: last.thread.threadId }) };
+function hitOf(hit: ThreadContentHit): ThreadSearchHit {
+  const matches = hit.hits.map((h: MessageHit) => searchMatchOf(h.role, h.snippet, { position: h.position, turnId: h.turnId, at: h.atMs }));
+  return { thread: storedThreadFromRow(hit.row), snippet: matches[0]!.snippet, score: hit.score, matches };
 }
 
+/** Messages of files read by a files-only search, valid while size and mtime are unchanged. */
+const fileTexts = new WeakMap<LocalStoreContext, Map<string, { size: number; mtimeMs: number; texts: ExtractedMessage[] }>>();
 
-/**
- * FTS matches words (and drops punctuation such as `*`); the contract is a plain-text substring,
- * so FTS hits are confirmed against the texts.
- */
-function containsTerm(row: ThreadRow, term: string): boolean {
-  return [row.name, row.title, row.preview, row.firstUserMessage].some((t) => t !== undefined && searchSnippet(t, term) !== undefined);
+function textsOf(ctx: LocalStoreContext, path: string): ExtractedMessage[] {
+  let cache = fileTexts.get(ctx);
+  if (!cache) fileTexts.set(ctx, (cache = new Map()));
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return [];
+  const hit = cache.get(path);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.texts;
+  const texts = extractThreadMetadataSync(path, { defaultProvider: ctx.defaultProvider, collectMessages: true }).messages ?? [];
+  cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, texts });
+  return texts;
+}
+
+/** A home without SQLite: every rollout of the collection is read (cached by size and mtime). */
+export async function fileSearch(ctx: LocalStoreContext, query: NormalizedSearchQuery): Promise<ThreadSearchPage> {
+  const candidates = new Map<string, SearchCandidate>();
+  // Forks are compared with parents of either collection.
+  for (const archived of [false, true]) {
+    for (const thread of await allFileThreads(ctx, archived)) {
+      if (candidates.has(thread.threadId) || thread.rolloutPath === undefined) continue;
+      try {
+        candidates.set(thread.threadId, { thread, texts: textsOf(ctx, thread.rolloutPath) });
+      } catch {
+        // An unreadable file is reported by checkHome; one bad file never fails a search.
+      }
+    }
+  }
+  dropInherited(candidates);
+  return searchCandidates(candidates.values(), query);
 }

@@ -7,6 +7,7 @@ import type { ThreadRecord, UpdateThreadMetadataParams } from "../types.js";
 import { recordFile } from "./index-sync.js";
 import { internal } from "./live-writers.js";
 import { locate, rowFor, recordOf } from "./locate-thread.js";
+import { syncThreadMessages } from "./message-sync.js";
 import type { LocalStoreContext } from "./store-context.js";
 import { codexSetName } from "../codex-index/codex-index-sync.js";
 import { syncCodexIndex } from "./codex-sync.js";
@@ -52,6 +53,8 @@ export async function updateThreadMetadata(ctx: LocalStoreContext, params: Updat
     }
     if (!updated) throw new ThreadNotFoundError(threadId);
     await recordFile(ctx.db, loc.path, threadId, ctx.now());
+    // The message index keeps up with the metadata (docs/search.md).
+    syncThreadMessages(ctx, threadId, loc.path);
     return storedThreadFromRow(updated);
   }
   const { name: _name, ...rest } = patch;
