@@ -217,16 +217,18 @@ describe("hostile search terms", () => {
 
   // Was a bug: a term over StateDb's 4,096-character limit came back as InternalError. The shared
   // request validation now refuses it (MAX_SEARCH_TERM_LENGTH) in every store.
-  it("a 10,000-character search term is an InvalidRequestError", async () => {
+  it("a 10,000-character search term is searched as text; one over 16,384 characters is an InvalidRequestError", async () => {
     const home = join(tempDir(), "home");
     const store = await LocalThreadStore.open({ home });
     try {
       await seedThread(store, ["plain"]);
-      await expect(store.searchThreads({ searchTerm: "x".repeat(10_000) })).rejects.toMatchObject({
+      expect((await store.searchThreads({ searchTerm: "x".repeat(10_000) })).items).toEqual([]);
+      expect((await store.searchThreads({ searchTerm: `plain ${'"(*:^'.repeat(1_999)}` })).items).toHaveLength(1);
+      await expect(store.searchThreads({ searchTerm: "x".repeat(16_385) })).rejects.toMatchObject({
         code: "invalid_request",
-        message: "invalid thread-store request: searchTerm must be at most 4096 characters, got 10000",
+        message: "invalid thread-store request: searchTerm must be at most 16384 characters, got 16385",
       });
-      await expect(store.listThreads({ searchTerm: "x".repeat(10_000) })).rejects.toMatchObject({ code: "invalid_request" });
+      await expect(store.listThreads({ searchTerm: "x".repeat(16_385) })).rejects.toMatchObject({ code: "invalid_request" });
     } finally {
       await store.close();
     }
