@@ -47,3 +47,51 @@ describe("renderThreadTable", () => {
     for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
   });
 });
+
+describe("renderThreadTable with wide characters", () => {
+  // Terminal columns by hand: CJK ideographs and these emoji take two, ASCII one.
+  it("keeps the columns aligned when names are CJK or carry emoji", () => {
+    const text = renderThreadTable(
+      [
+        thread({ threadId: "019a2c4e-0000-7000-8000-000000000001", name: "修复测试", cwd: "/w" }),
+        thread({ threadId: "019a2c4e-0000-7000-8000-000000000002", name: "ship it 🚀🚀", cwd: "/项目" }),
+        thread({ threadId: "019a2c4e-0000-7000-8000-000000000003", name: "plain", cwd: "/work" }),
+      ],
+      { width: 120, now: NOW, colors: plain },
+    );
+    expect(text.split("\n")).toEqual([
+      "ID                                    NAME / PREVIEW  CWD    UPDATED",
+      "019a2c4e-0000-7000-8000-000000000001  修复测试        /w     1h ago",
+      "019a2c4e-0000-7000-8000-000000000002  ship it 🚀🚀    /项目  1h ago",
+      "019a2c4e-0000-7000-8000-000000000003  plain           /work  1h ago",
+    ]);
+  });
+
+  it("truncates wide names by columns, never splitting a character or an emoji sequence", () => {
+    const family = "👨‍👩‍👧";
+    const text = renderThreadTable([thread({ name: `${"漢字".repeat(40)}`, preview: "" }), thread({ threadId: "019a2c4e-0000-7000-8000-000000000009", name: family.repeat(60) })], {
+      width: 80,
+      now: NOW,
+      colors: plain,
+    });
+    const lines = text.split("\n");
+    const ageAt = lines[0]!.indexOf("UPDATED");
+    // Every row's age starts in the same terminal column as the header's.
+    for (const line of lines.slice(1)) {
+      const before = line.slice(0, line.lastIndexOf("1h ago"));
+      expect(visibleColumns(before)).toBe(ageAt);
+      expect(visibleColumns(line)).toBeLessThanOrEqual(80);
+    }
+    expect(lines[2]).toContain(`${family}…`);
+    expect(lines[2]).not.toMatch(/\u200d…/);
+  });
+});
+
+/** Columns by hand: East Asian wide ideographs and emoji presentation sequences count two. */
+function visibleColumns(text: string): number {
+  let n = 0;
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)) {
+    n += /[\u3000-\u9fff\uff00-\uffef]|\p{Extended_Pictographic}/u.test(segment) ? 2 : 1;
+  }
+  return n;
+}
