@@ -190,9 +190,10 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
       await unarchiveCommand(ctx(), ref);
     });
 
-  command("delete", "delete a thread's history and metadata for good (needs --yes)")
+  command("delete", "move a thread to the trash (skein trash restore brings it back); --permanent deletes it for good (needs --yes)")
     .argument("<id|name>", "the thread")
     .option("-y, --yes", "really delete")
+    .option("--permanent", "delete for good instead of moving to the trash")
     .addHelpText("after", examples("skein delete 'scratch' --yes"))
     .action(async (ref: string, options) => {
       const { deleteCommand } = await import("./commands/delete.js");

@@ -83,5 +83,14 @@ export {
   type CompressedThread,
   type CompressThreadsOptions,
   type DecompressThreadsOptions,
+  TRASH_SUBDIR,
+  type PruneOptions,
+  type PruneReport,
+  type PrunedThread,
+  type TrashEntry,
+  type TrashedFile,
+  type EmptyTrashOptions,
+  type EmptyTrashReport,
+  type RestoreReport,
 } from "./local/index.js";
 export * from "./codex-index/index.js";

@@ -9,10 +9,10 @@ describe("skein delete", () => {
   const homes = useHomes();
   const ids = () => codexFixtureIds(2);
 
-  it("removes the rollout and its session_index entries with --yes", async () => {
+  it("removes the rollout and its session_index entries with --permanent --yes", async () => {
     const home = homes.codex("codexhome2");
     const file = threadsOnDisk(home).find((t) => t.id === ids()["T_L"])!;
-    const result = await runCli(["delete", "Legacy named thread", "--yes", "--home", home]);
+    const result = await runCli(["delete", "Legacy named thread", "--permanent", "--yes", "--home", home]);
     expect(result).toMatchObject({ code: 0, stdout: `deleted ${ids()["T_L"]} ("Legacy named thread")\n` });
     expect(existsSync(file.path)).toBe(false);
     expect(lastSessionIndexEntry(home, ids()["T_L"]!)).toBeUndefined();

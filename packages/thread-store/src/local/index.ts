@@ -15,5 +15,5 @@ export type {
   ImportThreadParams,
   LoadRawHistoryParams,
 } from "./types.js";
-export { StorageCare, ASSUMED_COMPRESSION_RATIO } from "./storage/index.js";
+export { StorageCare, ASSUMED_COMPRESSION_RATIO, TRASH_SUBDIR } from "./storage/index.js";
 export type * from "./storage/index.js";

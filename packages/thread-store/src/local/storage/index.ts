@@ -1,4 +1,11 @@
+import type { ThreadId } from "@skein/protocol";
+import { parseThreadId } from "../../history/index.js";
 import type { LocalStoreContext } from "../store-context.js";
+import { forkParents } from "./fork-parents.js";
+import { pruneThreads, type PruneOptions, type PruneReport } from "./prune.js";
+import { sizedThreads } from "./storage-rows.js";
+import type { TrashEntry } from "./trash-layout.js";
+import { emptyTrash, listTrash, restoreFromTrash, trashThread, type EmptyTrashOptions, type EmptyTrashReport, type RestoreReport } from "./trash.js";
 import { diskUsage, type DiskUsageOptions, type DiskUsageReport } from "./disk-usage.js";
 import { compressThreads, decompressThreads, type CompressReport, type CompressThreadsOptions, type DecompressThreadsOptions } from "./compress-threads.js";
 
@@ -27,8 +34,38 @@ export class StorageCare {
   decompress(options: DecompressThreadsOptions = {}): Promise<CompressReport> {
     return decompressThreads(this.#ctx, options);
   }
+
+  /** Moves a thread to the trash (`.skein/trash/<id>/`); Codex's row for it goes. */
+  trash(threadId: string, reason = "delete"): Promise<TrashEntry> {
+    return trashThread(this.#ctx, parseThreadId(threadId) as ThreadId, reason);
+  }
+
+  /** Trashed threads, oldest first. */
+  listTrash(): TrashEntry[] {
+    return listTrash(this.#ctx);
+  }
+
+  /** Brings a trashed thread back (with the fork parents it needs that are in the trash too). */
+  restore(threadId: string): Promise<RestoreReport> {
+    return restoreFromTrash(this.#ctx, parseThreadId(threadId) as ThreadId);
+  }
+
+  /** Deletes trashed threads for good, keeping those a fork still reads through. */
+  async emptyTrash(options: EmptyTrashOptions = {}): Promise<EmptyTrashReport> {
+    const parents = forkParents((await sizedThreads(this.#ctx)).filter((t) => t.present));
+    return emptyTrash(this.#ctx, options, new Map([...parents].map(([parent, forks]) => [parent, forks[0]!])));
+  }
+
+  /** Moves the threads matching every filter to the trash (see {@link pruneThreads}). */
+  prune(options: PruneOptions): Promise<PruneReport> {
+    return pruneThreads(this.#ctx, options);
+  }
 }
 
 export type * from "./disk-usage.js";
 export type * from "./compress-threads.js";
+export type * from "./prune.js";
+export type { TrashEntry, TrashedFile } from "./trash-layout.js";
+export type { EmptyTrashOptions, EmptyTrashReport, RestoreReport } from "./trash.js";
+export { TRASH_SUBDIR } from "./trash-layout.js";
 export { ASSUMED_COMPRESSION_RATIO } from "./disk-usage.js";
