@@ -145,6 +145,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
   command("show", "show one thread; --items adds its full history")
     .argument("<id|name>", "a thread id, or a name (the most recently updated thread with that name)")
     .option("--items", "include the history (a paginated fork starts with its parent's prefix)")
+    .option("--at <n>", "open the history at item N (as `skein search` and `--items` number them): N with the items around it", positiveInt(Number.MAX_SAFE_INTEGER))
     .option("--json", "print JSON")
     .option("--no-pager", "never page (default on a terminal: $SKEIN_PAGER, else $PAGER, else less -R, for output taller than the screen)")
     .addOption(new Option("--format <format>", "print the conversation as a document: markdown, html (one self-contained page) or json").choices(["markdown", "html", "json"]))
@@ -154,12 +155,20 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
       await showCommand(ctx(), ref, options);
     });
 
-  command("search", "find threads whose text matches TERM, with a snippet")
-    .argument("<term>", "text to look for")
+  command("search", "find threads by what was said in them: name, user and assistant messages (best first)")
+    .argument("<term>", 'words (all in one message; 3+ letters match as a prefix), "a phrase", prefix*')
     .option("--archived", "search archived threads instead")
-    .option("--limit <n>", "matches to show (1-1000)", positiveInt(1000), 50)
-    .option("--json", "print JSON: {items: [{...thread, snippet}], nextCursor}")
-    .addHelpText("after", examples("skein search 'flaky test'", "skein search migration --json"))
+    .option("--tools", "also match tool calls and their outputs")
+    // Not a commander choice list: shell completion keys choices by flag, and list's --sort has others.
+    .option("--sort <key>", "order: relevance (default), or updated (last update first)")
+    .option("--cwd <dir>", "only threads started in DIR (repeatable)", collect)
+    .option("--source <source>", "only threads from SOURCE (repeatable)", collect)
+    .option("--provider <provider>", "only threads of this model provider (repeatable)", collect)
+    .option("--limit <n>", "threads to show (1-1000)", positiveInt(1000), 20)
+    .option("--hits <n>", "places shown per thread (1-100)", positiveInt(100), 3)
+    .option("--cursor <cursor>", "continue a previous search (same options) from its nextCursor")
+    .option("--json", "print JSON: {items: [{...thread, snippet, score, matches: [{role, position, item, turnId, at, text, highlights, snippet}]}], nextCursor}")
+    .addHelpText("after", examples("skein search 'flaky test'", 'skein search \'"eviction policy"\' --sort updated', "skein search pnpm --tools --cwd .", "skein search migration --json"))
     .action(async (term: string, options) => {
       const { searchCommand } = await import("./commands/search.js");
       await searchCommand(ctx(), term, options);
