@@ -1,0 +1,99 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LocalThreadStore } from "@skein/thread-store";
+import { runSkein, seedThread, useTempDirs } from "./helpers/home.js";
+
+// SIGKILL at every step of compress, decompress, trash (prune), restore and empty
+// (docs/storage-care.md, "Crash safety"): the storage modules kill themselves at the step named
+// by SKEIN_CRASH_AT. Afterwards, once the next command has run: no thread lost or duplicated
+// (each is live or in the trash, never both, never neither, except the one `empty` was deleting),
+// every live thread reads back all its items, and Skein's index agrees with a full reindex.
+
+const MESSAGES = ["one", "two", "three", "four", "five"];
+
+interface Listed {
+  items: { id: string }[];
+}
+
+async function json<T>(args: string[]): Promise<T> {
+  const run = await runSkein(args);
+  if (run.code !== 0) throw new Error(`skein ${args.join(" ")} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+async function liveIds(home: string): Promise<string[]> {
+  const active = await json<Listed>(["list", "--all", "--json", "--home", home]);
+  const archived = await json<Listed>(["list", "--all", "--archived", "--json", "--home", home]);
+  return [...active.items, ...archived.items].map((t) => t.id).sort();
+}
+
+interface Case {
+  step: string;
+  /** Run before the killed command (not killed). */
+  prepare?: (home: string, ids: string[]) => string[][];
+  command: (home: string, ids: string[]) => string[];
+  /** The command deletes for good: one thread may end in neither place. */
+  deletes?: boolean;
+}
+
+const prune = (home: string) => ["prune", "--older-than", "0s", "--home", home];
+const CASES: Case[] = [
+  ...["compress:before", "compress:after-file"].map((step) => ({ step, command: (home: string) => ["compress", "--older-than", "0s", "--home", home] })),
+  ...["decompress:before", "decompress:after-file"].map((step) => ({
+    step,
+    prepare: (home: string) => [["compress", "--older-than", "0s", "--home", home]],
+    command: (home: string) => ["decompress", "--home", home],
+  })),
+  ...["trash:after-entry", "trash:after-move", "trash:after-index"].map((step) => ({ step, command: prune })),
+  ...["restore:after-move", "restore:after-index"].map((step) => ({
+    step,
+    prepare: (home: string) => [prune(home)],
+    command: (home: string, ids: string[]) => ["trash", "restore", ids[0]!, "--home", home],
+  })),
+  { step: "empty:after-rename", prepare: (home: string) => [prune(home)], command: (home: string) => ["trash", "empty", "--yes", "--home", home], deletes: true },
+];
+
+describe("storage care under SIGKILL", () => {
+  const tempDir = useTempDirs();
+
+  for (const c of CASES) {
+    it(`keeps every thread exactly once when killed at ${c.step}`, async () => {
+      const home = join(tempDir(), "home");
+      const store = await LocalThreadStore.open({ home });
+      const ids: string[] = [];
+      try {
+        for (let i = 0; i < 3; i++) ids.push((await seedThread(store, MESSAGES)).threadId);
+      } finally {
+        await store.close();
+      }
+      ids.sort();
+      for (const args of c.prepare?.(home, ids) ?? []) expect((await runSkein(args)).code).toBe(0);
+      const killed = await runSkein(c.command(home, ids), { SKEIN_CRASH_AT: c.step });
+      expect(killed.code, `the command was not killed at ${c.step}: ${killed.stderr}`).toBeNull();
+
+      // The next commands recover; then check.
+      const trash = (await json<{ items: { threadId: string }[] }>(["trash", "list", "--json", "--home", home])).items.map((e) => e.threadId).sort();
+      const live = await liveIds(home);
+      for (const id of live) expect(trash, `${id} is both live and in the trash`).not.toContain(id);
+      expect(new Set(live).size).toBe(live.length);
+      const neither = ids.filter((id) => !live.includes(id) && !trash.includes(id));
+      expect(neither.length, `lost: ${neither.join(", ")}`).toBe(c.deletes ? 1 : 0);
+      for (const id of live) {
+        const shown = await json<{ items: { payload?: { message?: string } }[] }>(["show", id, "--items", "--json", "--home", home]);
+        expect(shown.items.map((item) => item.payload?.message).filter(Boolean)).toEqual(MESSAGES);
+        expect(existsSync(join(home, ".skein", "trash", id)), `${id} live with a trash folder`).toBe(false);
+      }
+      for (const id of trash) {
+        const folder = join(home, ".skein", "trash", id);
+        expect(readdirSync(folder).some((f) => f.includes(id) && f.includes(".jsonl"))).toBe(true);
+      }
+      // The index agrees with the files: a full reindex lists the same threads.
+      expect((await runSkein(["reindex", "--full", "--home", home])).code).toBe(0);
+      expect(await liveIds(home)).toEqual(live);
+      // And everything still works: each trashed thread restores.
+      for (const id of trash) expect((await runSkein(["trash", "restore", id, "--home", home])).code).toBe(0);
+      expect(await liveIds(home)).toEqual(ids.filter((id) => !neither.includes(id)));
+    });
+  }
+});
