@@ -54,6 +54,11 @@ describe("skein doctor on Codex's index", () => {
     writeFileSync(join(home, "session_index.jsonl"), JSON.stringify({ id: renamed, thread_name: "release notes", updated_at: "2026-11-25T19:44:00Z" }) + "\n");
     rollout(home, newThreadId(), "active"); // a file Codex never indexed: not a problem
 
+    const projection = new Database(join(home, "thread_history_1.sqlite"));
+    projection.exec("CREATE TABLE thread_turns (thread_id TEXT NOT NULL, turn_id TEXT NOT NULL)");
+    projection.prepare("INSERT INTO thread_turns VALUES (?, 't1'), (?, 't1')").run(gone, ok);
+    projection.close();
+
     const report = await checkCodexIndex(home);
     const byKind = Object.fromEntries(report.problems.map((p) => [p.threadId, p.kind]));
     expect(byKind).toEqual({ [archivedOnDisk]: "archived-flag-wrong", [moved]: "stale-path", [gone]: "row-without-file", [renamed]: "name-lost" });
@@ -72,6 +77,9 @@ describe("skein doctor on Codex's index", () => {
     expect(codexRow(home, archivedOnDisk)).toMatchObject({ archived: 1, rollout_path: join(home, "archived_sessions", basename(activePath)) });
     expect(codexRow(home, moved)!.rollout_path).toBe(movedHere);
     expect(codexRow(home, gone)).toBeUndefined();
+    const after = new Database(join(home, "thread_history_1.sqlite"), { readonly: true });
+    expect(after.prepare("SELECT thread_id FROM thread_turns").all()).toEqual([{ thread_id: ok }]);
+    after.close();
     expect(codexRow(home, renamed)!.name).toBe("release notes");
     expect((await checkCodexIndex(home)).problems).toEqual([]);
   });

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { checkCodexIndex, type CodexIndexProblem, type CodexIndexProblemKind } from "./codex-index-check.js";
 import { CODEX_BUSY_TIMEOUT_MS, CODEX_STATE_DB_FILE, codexStateDbPath, inWriteTransaction, tableColumns, type CodexDbOptions } from "./codex-state-db.js";
 import { checkThreadsShape } from "./threads-shape.js";
+import { forgetProjection } from "./codex-index-sync.js";
 
 // `skein doctor --fix` for Codex's index: a backup of Codex's database first, then every fix in
 // one short transaction, each applied only if the row is still as the check read it.
@@ -40,7 +41,8 @@ function backupName(now: number): string {
 /**
  * Checks Codex's index ({@link checkCodexIndex}) and repairs every problem found: re-points
  * rows at their files (a moved home included), sets the archived flag the file's place says,
- * drops rows whose file is gone (with their dependants, as Codex's delete does), restores
+ * drops rows whose file is gone (with their dependants and `thread_history_1.sqlite` rows, as
+ * Codex's delete does), restores
  * names from `session_index.jsonl`. Backs Codex's database up first (SQLite's online backup,
  * so Codex may be running), into `<home>/.skein/codex-backups/`.
  */
@@ -64,6 +66,7 @@ export async function repairCodexIndex(home: string, options: CodexDbOptions & {
     const backupPath = join(dir, backupName(now()));
     await db.backup(backupPath);
     let skipped = 0;
+    const deleted: string[] = [];
     const hasReceipts = tableColumns(db, "thread_read_receipts").has("thread_id");
     inWriteTransaction(db, options, () => {
       const nowS = Math.floor(now() / 1000);
@@ -81,6 +84,7 @@ export async function repairCodexIndex(home: string, options: CodexDbOptions & {
         } else if (fix.op === "delete") {
           changes = db.prepare("DELETE FROM threads WHERE id = ? AND rollout_path = ?").run(problem.threadId, fix.expectedPath).changes;
           if (changes > 0 && hasReceipts) db.prepare("DELETE FROM thread_read_receipts WHERE thread_id = ?").run(problem.threadId);
+          if (changes > 0) deleted.push(problem.threadId);
         } else {
           changes = db.prepare("UPDATE threads SET name = ? WHERE id = ? AND name IS ?").run(fix.name, problem.threadId, fix.expectedName).changes;
         }
@@ -88,6 +92,8 @@ export async function repairCodexIndex(home: string, options: CodexDbOptions & {
         else skipped++;
       }
     });
+    // As Codex's delete: the projection rows of a thread whose row is gone go too (after the commit).
+    for (const threadId of deleted) forgetProjection(root, threadId, options);
     return { backupPath, found: report.problems, fixed, skipped };
   } finally {
     db.close();

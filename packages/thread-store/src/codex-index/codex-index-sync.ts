@@ -110,7 +110,7 @@ export function codexForgetThread(home: string, params: { threadId: ThreadId }, 
 }
 
 /** Removes a deleted thread's rows from Codex's projection DB (best effort; it is derived data). */
-function forgetProjection(home: string, threadId: ThreadId, options: CodexDbOptions): void {
+export function forgetProjection(home: string, threadId: ThreadId, options: CodexDbOptions): void {
   const path = join(home, CODEX_THREAD_HISTORY_DB_FILE);
   if (!existsSync(path)) return;
   let db: Database.Database | undefined;
