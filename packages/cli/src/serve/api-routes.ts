@@ -1,6 +1,6 @@
 import type { StoredThread } from "@skein/protocol";
 import { userMessageOf } from "@skein/protocol";
-import { isThreadStoreError, type ListThreadsParams, type ThreadSortKey, type ThreadStore } from "@skein/thread-store";
+import { isThreadStoreError, type ListThreadsParams, type ThreadSearchHit, type ThreadSortKey, type ThreadStore } from "@skein/thread-store";
 import { Hono, type Context } from "hono";
 import { EXPORT_FORMATS, exportFileName, exportThread, historyLines, type ExportFormat } from "../format/thread-export.js";
 import { toThreadJson, type ThreadJson } from "../format/thread-json.js";
@@ -56,18 +56,11 @@ interface MatchJson {
 }
 
 /**
- * The places a hit matched, best first (at most 3): a content search reports `matches` with
- * the message's position, so a hit opens the thread at that message (docs/search.md); a store
- * that reports only a snippet gives none.
+ * The places a hit matched, best first (at most 3), each with the message's position when it is
+ * a message, so a hit opens the thread at that message (docs/search.md).
  */
-function messageMatches(hit: object): MatchJson[] {
-  const matches = (hit as { matches?: unknown }).matches;
-  if (!Array.isArray(matches)) return [];
-  return matches.slice(0, 3).flatMap((raw): MatchJson[] => {
-    const m = raw as { role?: unknown; position?: unknown; snippet?: unknown };
-    if (typeof m.snippet !== "string") return [];
-    return [{ role: typeof m.role === "string" ? m.role : "message", snippet: m.snippet, ...(typeof m.position === "number" && { position: m.position }) }];
-  });
+function messageMatches(hit: ThreadSearchHit): MatchJson[] {
+  return hit.matches.slice(0, 3).map((m) => ({ role: m.role, snippet: m.snippet, ...(m.position !== undefined && { position: m.position }) }));
 }
 
 /** How many turns a fork at `position` keeps: the turns whose user message is at or before it. */
@@ -104,8 +97,9 @@ export function apiRoutes({ store, label, refresher }: ApiOptions): Hono {
     "/threads",
     guarded(async (c) => {
       const q = c.req.query();
-      // After this answer is on its way: a refresh must not delay the rows a person waits for.
-      if (!q["cursor"] && refresher) setTimeout(() => void refresher.poke(), 250).unref();
+      // Only the page's background polls (`refresh=1`) refresh the index, after answering: a
+      // navigation never waits for (or competes with) a reindex.
+      if (q["refresh"] === "1" && refresher) setTimeout(() => void refresher.poke(), 250).unref();
       const sort = (q["sort"] ?? "updated") as ThreadSortKey;
       const params: ListThreadsParams = {
         archived: q["archived"] === "1",
@@ -128,8 +122,17 @@ export function apiRoutes({ store, label, refresher }: ApiOptions): Hono {
       const term = (c.req.query("q") ?? "").trim();
       if (term === "") return c.json({ items: [], nextCursor: null });
       const cursor = c.req.query("cursor");
-      const sources = list(c.req.query("source"));
-      const page = await store.searchThreads({ searchTerm: term, archived: c.req.query("archived") === "1", pageSize: 50, ...(cursor && { cursor }), ...(sources && { sources }) });
+      const q = c.req.query();
+      const page = await store.searchThreads({
+        searchTerm: term,
+        archived: q["archived"] === "1",
+        pageSize: 50,
+        hitsPerThread: 3,
+        ...(cursor && { cursor }),
+        ...(list(q["source"]) && { sources: list(q["source"]) }),
+        ...(list(q["provider"]) && { modelProviders: list(q["provider"]) }),
+        ...(list(q["cwd"]) && { cwdFilters: list(q["cwd"]) }),
+      });
       const items = page.items.map((hit) => {
         const matches = messageMatches(hit);
         const position = matches.find((m) => m.position !== undefined)?.position;

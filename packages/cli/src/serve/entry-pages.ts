@@ -58,8 +58,12 @@ export async function entriesBefore(store: ThreadStore, threadId: string, before
 
 /** The lines around `position` (a linked message), older pages reachable from there. */
 export async function entriesAround(store: ThreadStore, threadId: string, position: number): Promise<EntryPage> {
-  const { items, before } = await pageBack(store, threadId, itemsCursorAt(threadId, "desc", position + 20));
-  return { entries: toTranscript(items), before, lastPosition: await lastPositionOf(store, threadId) };
+  const lastPosition = await lastPositionOf(store, threadId);
+  // A few lines past the message, never past the end (a cursor beyond the last line is not one
+  // every store's pager answers: the shared pageItems returns nothing from there).
+  const anchor = position + 20;
+  const { items, before } = await pageBack(store, threadId, anchor <= lastPosition ? itemsCursorAt(threadId, "desc", anchor) : undefined);
+  return { entries: toTranscript(items), before, lastPosition };
 }
 
 /** Every line after `after` (what another process appended since), up to a bound. */

@@ -130,6 +130,20 @@ describe("skein serve: the viewer's server", () => {
     expect(after.entries).toEqual([]);
   });
 
+  it("search hits say where they matched: the message's position, which the thread view opens around", async () => {
+    const found = JSON.parse((await send(server, "/api/search?q=markdown", { headers: authed() })).body) as {
+      items: { thread: { id: string }; position?: number; matches: { role: string; position?: number; snippet: string }[] }[];
+    };
+    expect(found.items.map((hit) => hit.thread.id)).toEqual([threadId]);
+    const [hit] = found.items;
+    expect(hit!.matches[0]!.snippet.toLowerCase()).toContain("[markdown]");
+    expect(["user", "assistant"]).toContain(hit!.matches[0]!.role);
+    const around = JSON.parse((await send(server, `/api/threads/${threadId}/entries?around=${hit!.position}`, { headers: authed() })).body) as {
+      entries: { kind: string; text?: string; position: number }[];
+    };
+    expect(around.entries.find((e) => e.position === hit!.position)?.text).toContain("markdown");
+  });
+
   it("exports Markdown, self-contained HTML with the transcript's HTML as text, and JSON with every line", async () => {
     const md = await send(server, `/api/threads/${threadId}/export?format=markdown`, { headers: authed() });
     expect(md.headers["content-disposition"]).toBe(`attachment; filename="${threadId}.md"`);

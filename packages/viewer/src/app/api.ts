@@ -104,10 +104,14 @@ function query(params: Record<string, string | number | boolean | null | undefin
 }
 
 export const api = {
-  listThreads: (q: ListQuery, cursor: string | null, limit = 50) =>
-    call<ThreadPage>("GET", `/api/threads${query({ archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, sort: q.sort, asc: q.asc ? 1 : undefined, cursor, limit })}`),
+  /** `refresh`: a background poll, which also asks a local store to pick up files written since. */
+  listThreads: (q: ListQuery, cursor: string | null, refresh = false, limit = 50) =>
+    call<ThreadPage>(
+      "GET",
+      `/api/threads${query({ archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, sort: q.sort, asc: q.asc ? 1 : undefined, cursor, limit, refresh: refresh ? 1 : undefined })}`,
+    ),
   search: (term: string, q: ListQuery, cursor: string | null) =>
-    call<SearchPage>("GET", `/api/search${query({ q: term, archived: q.archived ? 1 : undefined, source: q.source, cursor })}`),
+    call<SearchPage>("GET", `/api/search${query({ q: term, archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, cursor })}`),
   thread: (id: string) => call<ThreadDetail>("GET", `/api/threads/${enc(id)}`),
   entries: (id: string, before: string | null, around?: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ before, around })}`),
   entriesAfter: (id: string, after: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ after })}`),

@@ -4,6 +4,8 @@ import { navigate } from "./router.js";
 import { projectOf, relativeTime, sourceLabel } from "./time.js";
 
 const POLL_MS = 2000;
+/** Waits this long after a keystroke before searching (a burst of typing makes one request). */
+const SEARCH_DEBOUNCE_MS = 40;
 const SOURCES = ["", "cli", "vscode", "exec", "mcp", "subagent"];
 
 export const DEFAULT_QUERY: ListQuery = { archived: false, cwd: "", source: "", provider: "", sort: "updated", asc: false };
@@ -134,7 +136,7 @@ export function ThreadList({ query, setQuery }: { query: ListQuery; setQuery: (q
       if (document.hidden) return;
       const gen = generation.current;
       api
-        .listThreads(query, null)
+        .listThreads(query, null, true)
         .then((page) => gen === generation.current && setRows((old) => mergeFirstPage(page.items, old)))
         .catch(() => undefined);
     }, POLL_MS);
@@ -154,7 +156,7 @@ export function ThreadList({ query, setQuery }: { query: ListQuery; setQuery: (q
         .search(text, query, null)
         .then((page) => live && (setHits(page.items), setSelected(0)))
         .catch((e: Error) => live && setError(e.message));
-    }, 60);
+    }, SEARCH_DEBOUNCE_MS);
     return () => ((live = false), clearTimeout(timer));
   }, [term, query]);
 
