@@ -14,6 +14,8 @@ export interface ModelUsage {
 export interface ModelResponse {
   output: ResponseItem[];
   usage?: ModelUsage;
+  /** The provider's id of the response (Responses API `id`), recorded in `token_usage_record`. */
+  responseId?: string;
 }
 
 /**

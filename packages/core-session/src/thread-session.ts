@@ -4,13 +4,13 @@ import type { ThreadRecord } from "@skein/thread-store";
 import { type DynamicToolsMode, dynamicToolsRecord, mergeDynamicTools, normalizeDynamicTools, sameDynamicTools } from "./dynamic-tools.js";
 import { MetadataUpdateError, ModelCallError, TurnInterruptedError, TurnLimitExceededError } from "./errors.js";
 import type { LiveThread, LiveThreadUpdateOptions } from "./live-thread.js";
-import type { ModelCallOptions, ModelClient, ModelStreamEvent, ModelUsage } from "./model-client.js";
+import type { ModelCallOptions, ModelClient, ModelResponse, ModelStreamEvent, ModelUsage } from "./model-client.js";
 import { type ModelRequest, buildModelRequest } from "./model-request.js";
 import { type TurnEventListener, TurnStream } from "./turn-events.js";
 import { type ToolCallOutcome, type TurnForm, turnForm } from "./turn-form.js";
 import { failedTurnCompletion } from "./turn-failure.js";
 import { CANCELLED_TOOL_OUTPUT, abortedTurnEvent, cancelledToolCallRecords, interruptedTurnRecords, untilAborted } from "./turn-interrupt.js";
-import { type WireTokenUsage, addUsage, assistantText, lastTokenTotals, response, tokenCount } from "./turn-items.js";
+import { type WireTokenUsage, addUsage, assistantText, lastTokenTotals, response, tokenCount, tokenUsageRecord } from "./turn-items.js";
 
 /** What a tool handler gets besides the arguments. */
 export interface ToolCallContext {
@@ -231,12 +231,13 @@ export class ThreadSession {
         await this.#record([failedTurnCompletion(completion, error)], result);
         throw new ModelCallError(turnId, { cause: error });
       }
-      const calls = await this.#recordResponse(turnId, reply.output, reply.usage, result, now);
+      const { calls, tokenCount: count } = await this.#recordResponse(turnId, reply, result, now);
       if (calls.length === 0) break;
       const dynamic = new Set(this.#tools.map((t) => t.name));
       const outcomes = await Promise.all(calls.map((call) => runTool(call, handlers, { dynamic: dynamic.has(call.name), now, signal, onEvent })));
       const toolRecords = (o: ToolRunOutcome) => (o.cancelled ? cancelledToolCallRecords(this.historyMode, this.threadId, turnId, o) : this.#form.toolResult(turnId, o));
-      await this.#record(outcomes.flatMap(toolRecords), result);
+      // Codex records the tool results before the response's token_count (docs/rollout-format.md, "Turn shapes").
+      await this.#record([...outcomes.flatMap(toolRecords), ...(count ? [count] : [])], result);
       if (signal?.aborted) return await interrupted();
     }
     const completion = { lastAgentMessage: result.lastAgentMessage, startedAtMs, completedAtMs: now() };
@@ -281,16 +282,20 @@ export class ThreadSession {
     }
   }
 
+  /**
+   * Records one model response as Codex 0.169 does: its items in order, then `token_usage_record`;
+   * the `token_count` follows at once when the response calls no tool, else it is returned for
+   * the caller to record after the tool results.
+   */
   async #recordResponse(
     turnId: string,
-    output: readonly RolloutItem["payload"][],
-    usage: ModelUsage | undefined,
+    reply: ModelResponse,
     result: TurnResult,
     now: () => number,
-  ): Promise<FunctionCall[]> {
+  ): Promise<{ calls: FunctionCall[]; tokenCount?: RolloutItem }> {
     const items: RolloutItem[] = [];
     const calls: FunctionCall[] = [];
-    for (const raw of output) {
+    for (const raw of reply.output) {
       const item = raw as { type: string } & Record<string, unknown>;
       const text = assistantText(item);
       if (text !== undefined) {
@@ -303,13 +308,17 @@ export class ThreadSession {
         calls.push({ name: String(item["name"]), arguments: String(item["arguments"] ?? "{}"), call_id: String(item["call_id"]) });
       }
     }
-    if (usage) {
-      this.#totals = addUsage(this.#totals, usage);
-      result.turnTokenUsage = addUsage(result.turnTokenUsage, usage);
-      items.push(tokenCount(this.#totals, usage));
+    let count: RolloutItem | undefined;
+    if (reply.usage) {
+      this.#totals = addUsage(this.#totals, reply.usage);
+      result.turnTokenUsage = addUsage(result.turnTokenUsage, reply.usage);
+      const at = { threadId: this.threadId, turnId, ...(reply.responseId !== undefined && { responseId: reply.responseId }) };
+      items.push(tokenUsageRecord(at, reply.usage, result.turnTokenUsage, this.#totals));
+      count = tokenCount(this.#totals, reply.usage);
+      if (calls.length === 0) items.push(count);
     }
     await this.#record(items, result);
-    return calls;
+    return calls.length > 0 && count ? { calls, tokenCount: count } : { calls };
   }
 
   async #record(items: readonly RolloutItem[], result: TurnResult): Promise<void> {

@@ -68,7 +68,8 @@ const LEGACY_TURN_FORM: TurnForm = {
     ];
   },
   assistantMessage(_turnId, item, text) {
-    return [response(item), event({ type: "agent_message", message: text, phase: null })];
+    // Codex 0.169 writes the event before the message in legacy threads too.
+    return [event({ type: "agent_message", message: text, phase: null }), response(item)];
   },
   toolResult(_turnId, outcome) {
     return [functionCallOutput(outcome)];

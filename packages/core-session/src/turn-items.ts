@@ -48,6 +48,46 @@ export function tokenCount(total: WireTokenUsage, usage: ModelUsage): RolloutIte
   return event({ type: "token_count", info: { total_token_usage: total, last_token_usage: toWire(usage), model_context_window: null }, rate_limits: null });
 }
 
+/** Where a `token_usage_record` belongs. */
+export interface UsageRecordContext {
+  threadId: string;
+  turnId: string;
+  /** The model's id for the response, when the client reports one. */
+  responseId?: string;
+}
+
+/**
+ * The `token_usage_record` Codex 0.169 writes right after a model response's items (before any
+ * tool result and before the `token_count`): the response's usage, the turn's and the thread's.
+ */
+export function tokenUsageRecord(at: UsageRecordContext, usage: ModelUsage, turnTotal: WireTokenUsage, threadTotal: WireTokenUsage): RolloutItem {
+  return {
+    type: "token_usage_record",
+    payload: {
+      thread_id: at.threadId,
+      turn_id: at.turnId,
+      session_id: at.threadId,
+      root_turn_id: at.turnId,
+      response_id: at.responseId ?? null,
+      usage: wireWithCacheWrites(toWire(usage)),
+      turn_token_usage: wireWithCacheWrites(turnTotal),
+      thread_token_usage: wireWithCacheWrites(threadTotal),
+    },
+  } as RolloutItem;
+}
+
+/** Codex's usage objects carry `cache_write_input_tokens` (0 when the provider reports none). */
+function wireWithCacheWrites(usage: WireTokenUsage): Record<string, number> {
+  return {
+    input_tokens: usage.input_tokens,
+    cached_input_tokens: usage.cached_input_tokens,
+    cache_write_input_tokens: 0,
+    output_tokens: usage.output_tokens,
+    reasoning_output_tokens: usage.reasoning_output_tokens,
+    total_tokens: usage.total_tokens,
+  };
+}
+
 /** The thread's totals from its last `token_count` with info, if any. */
 export function lastTokenTotals(history: readonly Pick<RolloutItem, "type" | "payload">[]): WireTokenUsage | undefined {
   for (let i = history.length - 1; i >= 0; i--) {

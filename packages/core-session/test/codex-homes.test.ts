@@ -4,7 +4,7 @@ import { codexFixtureIds, extractCodexHome, type TempDir } from "@skein/testkit"
 import { LocalThreadStore } from "@skein/thread-store";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedModel, ThreadManager } from "../src/index.js";
-import { PAGINATED_TOOL_TURN, lineShape } from "./fixtures/turn-shapes.js";
+import { LEGACY_TOOL_TURN, PAGINATED_TOOL_TURN, codexTurnShapes, lineShape } from "./fixtures/turn-shapes.js";
 
 // Real Codex 0.169.0 homes (docs/codex-interop.md, "Real homes"): sessions written by Codex itself,
 // resumed through LocalThreadStore + ThreadManager over a temp copy.
@@ -36,6 +36,19 @@ describe("ThreadManager over real Codex homes", () => {
     const texts = request.input.map((i) => JSON.stringify(i));
     expect(texts.some((t) => t.includes("legacy thread after compaction"))).toBe(true);
     expect(texts.some((t) => t.includes("legacy thread via app-server"))).toBe(true);
+  });
+
+  it("records a legacy tool turn in the order the real Codex wrote its own in the same thread", async () => {
+    await open("codexhome2-premigrate");
+    const { T_L } = codexFixtureIds(2);
+    const path = (await store.readThread({ threadId: T_L! })).rolloutPath!;
+    const codexWrote = (await readRollout(path)).lines;
+    const codexToolTurn = codexTurnShapes(codexWrote, (turn) => turn.some((l) => lineShape(l) === "function_call"));
+    expect(codexToolTurn).toEqual(LEGACY_TOOL_TURN);
+    const session = await manager.resumeThread({ threadId: T_L!, toolHandlers: { mock_lookup: async () => "42" } });
+    await session.runTurn({ userText: "[[tool:mock_lookup]] legacy order", model: new ScriptedModel() });
+    await session.shutdown();
+    expect((await readRollout(path)).lines.slice(codexWrote.length).map(lineShape)).toEqual(codexToolTurn);
   });
 
   it("runs a turn that calls the restored tool and keeps the Codex name", async () => {
@@ -77,8 +90,12 @@ describe("ThreadManager over real Codex homes", () => {
   it("records a tool turn on the paginated app-server thread T_P in the paginated form", async () => {
     await open("codexhome2");
     const { T_P } = codexFixtureIds(2);
+    const codexWrote = (await readRollout((await store.readThread({ threadId: T_P! })).rolloutPath!)).lines;
     const { appended } = await paginatedTurn(T_P!, "[[tool:mock_lookup]] from Skein");
-    expect(appended.map(lineShape)).toEqual(PAGINATED_TOOL_TURN);
+    // The expected order is the one the real Codex binary wrote for its own tool turn in this thread.
+    const codexToolTurn = codexTurnShapes(codexWrote, (turn) => turn.some((l) => lineShape(l) === "item_completed.DynamicToolCall"));
+    expect(codexToolTurn).toEqual(PAGINATED_TOOL_TURN);
+    expect(appended.map(lineShape)).toEqual(codexToolTurn);
     const call = appended.find((l) => lineShape(l) === "item_completed.DynamicToolCall")!.payload as { thread_id: string; item: unknown };
     expect(call.thread_id).toBe(T_P);
     expect(call.item).toMatchObject({ tool: "mock_lookup", arguments: { key: "alpha" }, content_items: [{ type: "inputText", text: "42" }], success: true });

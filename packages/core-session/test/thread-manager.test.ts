@@ -56,15 +56,18 @@ for (const makeHarness of STORE_HARNESSES) {
           "response_item/message",
           "event_msg/user_message",
           "response_item/function_call",
-          "event_msg/token_count",
+          "token_usage_record",
           "response_item/function_call_output",
-          "response_item/message",
+          "event_msg/token_count",
           "event_msg/agent_message",
+          "response_item/message",
+          "token_usage_record",
           "event_msg/token_count",
           "event_msg/task_complete",
         ]);
         expect(items[0]!.payload).toMatchObject({ id: session.threadId, dynamic_tools: [{ type: "function", name: "lookup", inputSchema: LOOKUP_TOOL.inputSchema }] });
         expect(items[7]!.payload).toMatchObject({ type: "function_call_output", call_id: "call_scripted_1", output: "42" });
+        expect(items[6]!.payload).toMatchObject({ thread_id: session.threadId, session_id: session.threadId, usage: { total_tokens: expect.any(Number) } });
       });
 
       it("derives the index metadata from the turn", async () => {

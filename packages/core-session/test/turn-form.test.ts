@@ -27,10 +27,10 @@ describe("turnForm legacy", () => {
     ]);
   });
 
-  it("records an assistant message as the message followed by agent_message", () => {
+  it("records an assistant message as agent_message followed by the message (Codex 0.169's order)", () => {
     expect(form.assistantMessage(TURN, ASSISTANT, "hello", AT)).toEqual([
-      { type: "response_item", payload: ASSISTANT },
       { type: "event_msg", payload: { type: "agent_message", message: "hello", phase: null } },
+      { type: "response_item", payload: ASSISTANT },
     ]);
   });
 

@@ -24,7 +24,9 @@ function manager(store = new InMemoryThreadStore()) {
 
 /** The turn's records without the thread's own session_meta (ids and times differ per thread). */
 function turnRecords(history: readonly Pick<RolloutItem, "type" | "payload">[]): unknown[] {
-  return history.filter((item) => item.type !== "session_meta").map((item) => JSON.parse(JSON.stringify(item, (key, value) => (/_at$|^duration_ms$/.test(key) ? 0 : value))));
+  // Times, and the thread's own id (token_usage_record names it), differ between two threads.
+  const volatile = /_at$|^duration_ms$|^thread_id$|^session_id$/;
+  return history.filter((item) => item.type !== "session_meta").map((item) => JSON.parse(JSON.stringify(item, (key, value) => (volatile.test(key) ? 0 : value))));
 }
 
 function payloadTypes(history: readonly Pick<RolloutItem, "type" | "payload">[]): string[] {
@@ -122,7 +124,14 @@ describe("interrupted turns", () => {
     const session = await manager().startThread({ dynamicTools: [LOOKUP_TOOL], toolHandlers: { lookup } });
     await expect(session.runTurn({ userText: "[[tool:lookup]]", model: new ScriptedModel(), signal: controller.signal })).rejects.toBeInstanceOf(TurnInterruptedError);
     expect(handlerSignal?.aborted).toBe(true);
-    expect(payloadTypes(session.history).slice(4)).toEqual(["response_item:function_call", "event_msg:token_count", "response_item:function_call_output", "response_item:message", "event_msg:turn_aborted"]);
+    expect(payloadTypes(session.history).slice(4)).toEqual([
+      "response_item:function_call",
+      "token_usage_record:undefined",
+      "response_item:function_call_output",
+      "event_msg:token_count",
+      "response_item:message",
+      "event_msg:turn_aborted",
+    ]);
     expect(session.history.find((i) => (i.payload as { type?: string }).type === "function_call_output")!.payload).toMatchObject({
       output: CANCELLED_TOOL_OUTPUT,
     });
@@ -164,6 +173,12 @@ describe("interrupted turns", () => {
       turn_id: "t-p",
       item: { type: "DynamicToolCall", id: "call_scripted_1", tool: "lookup", arguments: { key: "alpha" }, status: "failed", content_items: [], success: false, error: CANCELLED_TOOL_OUTPUT },
     });
-    expect(payloadTypes(session.history).slice(-4)).toEqual(["event_msg:item_completed", "response_item:function_call_output", "response_item:message", "event_msg:turn_aborted"]);
+    expect(payloadTypes(session.history).slice(-5)).toEqual([
+      "event_msg:item_completed",
+      "response_item:function_call_output",
+      "event_msg:token_count",
+      "response_item:message",
+      "event_msg:turn_aborted",
+    ]);
   });
 });
