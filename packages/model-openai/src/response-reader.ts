@@ -46,7 +46,7 @@ export async function readResponseStream(
   }
   if (!completed) throw new ModelResponseError("stream closed before response.completed");
   const streamed = [...done.entries()].sort(([a], [b]) => a - b).map(([, item]) => item);
-  return withUsage(streamed.length > 0 ? streamed : outputOf(completed), completed.usage);
+  return withUsage(streamed.length > 0 ? streamed : outputOf(completed), completed.usage, completed.id);
 }
 
 /** The finished response of a non-streamed call, or the error it reports. */
@@ -55,7 +55,7 @@ export function readResponse(response: Response, onEvent: ((event: ModelStreamEv
   const output = outputOf(response);
   // Unstreamed, the items arrive finished: report each as done so listeners see the same items.
   output.forEach((item, outputIndex) => onEvent?.({ type: "output_item_done", outputIndex, item }));
-  return withUsage(output, response.usage);
+  return withUsage(output, response.usage, response.id);
 }
 
 /** Responses-API usage in core-session's form. */
@@ -71,8 +71,11 @@ export function toModelUsage(usage: ResponseUsage): ModelUsage {
   };
 }
 
-function withUsage(output: ResponseItem[], usage: ResponseUsage | null | undefined): ModelResponse {
-  return usage && typeof usage.input_tokens === "number" ? { output, usage: toModelUsage(usage) } : { output };
+/** The response's items, usage (when reported) and id (recorded in `token_usage_record`). */
+function withUsage(output: ResponseItem[], usage: ResponseUsage | null | undefined, id: string | undefined): ModelResponse {
+  const reply: ModelResponse = usage && typeof usage.input_tokens === "number" ? { output, usage: toModelUsage(usage) } : { output };
+  if (typeof id === "string" && id) reply.responseId = id;
+  return reply;
 }
 
 function outputOf(response: Response): ResponseItem[] {

@@ -39,8 +39,9 @@ describe("plain and streamed answers", () => {
       "turn_context",
       "response_item:message",
       "event_msg:user_message",
-      "response_item:message",
       "event_msg:agent_message",
+      "response_item:message",
+      "token_usage_record:undefined",
       "event_msg:token_count",
       "event_msg:task_complete",
     ]);
@@ -90,10 +91,12 @@ describe("the tool loop", () => {
     expect((server.requests[1]!.body["input"] as unknown[]).slice(-2)).toEqual([functionCall(1, "lookup", { key: "alpha" }), { type: "function_call_output", call_id: "call_1", output: "value: 42" }]);
     expect(shapes(await home.lines(session)).slice(4)).toEqual([
       "response_item:function_call",
-      "event_msg:token_count",
+      "token_usage_record:undefined",
       "response_item:function_call_output",
-      "response_item:message",
+      "event_msg:token_count",
       "event_msg:agent_message",
+      "response_item:message",
+      "token_usage_record:undefined",
       "event_msg:token_count",
       "event_msg:task_complete",
     ]);

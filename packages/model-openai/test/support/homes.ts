@@ -50,7 +50,8 @@ export async function openHome(): Promise<Home> {
 export function comparable(lines: ReadonlyArray<{ type: string; payload: Record<string, unknown> }>): unknown[] {
   return lines
     .filter((line) => line.type !== "session_meta")
-    .map((line) => JSON.parse(JSON.stringify({ type: line.type, payload: line.payload }, (key, value) => (/(_at|_at_ms|^duration_ms)$/.test(key) ? 0 : value))));
+    // Times, and the ids of two different threads (token_usage_record names its thread), differ.
+    .map((line) => JSON.parse(JSON.stringify({ type: line.type, payload: line.payload }, (key, value) => (/(_at|_at_ms|^duration_ms|^thread_id|^session_id)$/.test(key) ? 0 : value))));
 }
 
 /** `type` or `type:payload.type` of each line after session_meta. */
