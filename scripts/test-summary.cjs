@@ -1,5 +1,6 @@
 // Prints the closing line of scripts/test.sh from vitest's JSON report:
-// `N passed, N failed, N skipped` (skipped = pending + todo). Every skipped test is listed
+// `N passed, N failed, N skipped` (skipped = pending + todo; a test file that failed without a
+// failed test — import error, failed beforeAll — counts as one failure). Every skipped test is listed
 // first with its file. Under SKEIN_NO_SKIP=1 (set by .ci/run) a skip is a failure: the skipped
 // tests are added to the failed count and the exit code is 1.
 const { readFileSync, existsSync } = require("node:fs");
@@ -12,7 +13,14 @@ if (!existsSync(path)) {
 }
 const report = JSON.parse(readFileSync(path, "utf8"));
 const skipped = [];
+const brokenFiles = [];
 for (const file of report.testResults ?? []) {
+  // A file that failed with no failed test (an import error, a failed beforeAll whose tests
+  // were then skipped) is a failure too: one per file.
+  const tests = file.assertionResults ?? [];
+  if (file.status === "failed" && !tests.some((t) => t.status === "failed")) {
+    brokenFiles.push(`${relative(process.cwd(), file.name)}: ${String(file.message ?? "failed").split("\n")[0]}`);
+  }
   for (const test of file.assertionResults ?? []) {
     if (test.status === "pending" || test.status === "skipped" || test.status === "todo") {
       skipped.push(`${relative(process.cwd(), file.name)} > ${test.fullName ?? test.title}`);
@@ -25,6 +33,7 @@ if (skipCount > 0) {
   console.log(`skipped tests (${skipCount})${noSkip ? " — SKEIN_NO_SKIP=1: each counts as a failure" : ""}; the reason is printed by the suite and in the name:`);
   for (const line of skipped) console.log(`  skipped: ${line}`);
 }
-const failed = (report.numFailedTests ?? 0) + extraFailures + (noSkip ? skipCount : 0);
+for (const line of brokenFiles) console.log(`  failed file: ${line}`);
+const failed = (report.numFailedTests ?? 0) + brokenFiles.length + extraFailures + (noSkip ? skipCount : 0);
 console.log(`${report.numPassedTests ?? 0} passed, ${failed} failed, ${skipCount} skipped`);
 process.exit(failed > 0 ? 1 : 0);
