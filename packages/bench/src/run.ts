@@ -15,13 +15,14 @@ import { loadCase } from "./cases/load.js";
 import { memoryCase } from "./cases/memory.js";
 import { viewerCase } from "./cases/viewer.js";
 import { postgresCase } from "./cases/postgres.js";
+import { storageCase } from "./cases/storage.js";
 import { BenchArgumentsError } from "./errors.js";
 import { generateHome } from "./generate-home.js";
 import { machineInfo, renderMarkdown, renderTable, type BenchReport } from "./report.js";
 import { nowMs } from "./stats.js";
 
 /** Every case, in the order they run. */
-export const CASES: readonly BenchCase[] = [appendCase, listCase, versusCodexCase, reindexCase, loadCase, memoryCase, viewerCase, postgresCase];
+export const CASES: readonly BenchCase[] = [appendCase, listCase, versusCodexCase, reindexCase, loadCase, memoryCase, viewerCase, postgresCase, storageCase];
 
 /** Parsed command line of `run.js`. */
 export interface RunArgs {
