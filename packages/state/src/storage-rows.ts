@@ -16,8 +16,8 @@ export interface StorageRow {
   cwd: string;
   historyMode: string;
   forkedFromId?: string;
-  /** The user's name, else the derived title, else the preview (may be empty). */
-  label: string;
+  /** Display label; absent from the index query (read the few rows shown with `getThread`). */
+  label?: string;
   /** Size the index recorded for the row's file (absent when the file has no record). */
   indexedSize?: number;
   /** Mtime the index recorded for the row's file. */
@@ -35,14 +35,13 @@ interface SqlStorageRow {
   cwd: string;
   history_mode: string;
   forked_from_id: string | null;
-  label: string | null;
   size: number | null;
   mtime_ms: number | null;
 }
 
 const SQL =
   "SELECT t.id, t.rollout_path, t.created_at_ms, t.updated_at_ms, t.archived, t.archived_at_ms, t.source, t.cwd, " +
-  "t.history_mode, t.forked_from_id, COALESCE(NULLIF(t.name, ''), NULLIF(t.title, ''), t.preview) AS label, f.size, f.mtime_ms " +
+  "t.history_mode, t.forked_from_id, f.size, f.mtime_ms " +
   "FROM threads t LEFT JOIN indexed_files f ON f.path = t.rollout_path";
 
 /** Every thread row (active and archived), unordered. */
@@ -57,7 +56,6 @@ export function listStorageRows(conn: Connection): StorageRow[] {
       source: r.source,
       cwd: r.cwd,
       historyMode: r.history_mode,
-      label: r.label ?? "",
     };
     if (r.archived_at_ms !== null) row.archivedAtMs = r.archived_at_ms;
     if (r.forked_from_id !== null) row.forkedFromId = r.forked_from_id;

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { measureRolloutStorage } from "@skein/rollout";
 import type { LocalStoreContext } from "../store-context.js";
-import { sizedThreads, type SizedThread } from "./storage-rows.js";
+import { labelOf, sizedThreads, type SizedThread } from "./storage-rows.js";
 import { listCompleteEntries } from "./trash-layout.js";
 
 // `skein du`: where a home's bytes are (docs/storage-care.md). Fast by default (the index and
@@ -103,7 +103,7 @@ export async function diskUsage(ctx: LocalStoreContext, options: DiskUsageOption
       .slice(0, options.largest ?? 10)
       .map((t) => ({
         threadId: t.threadId,
-        label: t.label,
+        label: labelOf(ctx, t),
         bytes: t.bytes,
         archived: t.archived,
         compressed: t.compressed,

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { ThreadId } from "@skein/protocol";
 import type { LocalStoreContext } from "../store-context.js";
 import { forkParents } from "./fork-parents.js";
-import { sizedThreads, type SizedThread } from "./storage-rows.js";
+import { labelOf, sizedThreads, type SizedThread } from "./storage-rows.js";
 import { busyReason } from "./thread-lock.js";
 import { recoverTrash, trashThread } from "./trash.js";
 import { isWithin } from "../home-paths.js";
@@ -74,10 +74,10 @@ export async function pruneThreads(ctx: LocalStoreContext, options: PruneOptions
   const byId = new Map(all.map((t) => [t.threadId, t]));
   for (const [parent, child] of keptBecause) {
     const t = byId.get(parent)!;
-    report.threads.push({ ...summary(t), outcome: "kept", reason: `kept: fork ${child} reads its history through it (history_base); prune the fork too to remove it` });
+    report.threads.push({ ...summary(ctx, t), outcome: "kept", reason: `kept: fork ${child} reads its history through it (history_base); prune the fork too to remove it` });
   }
   for (const t of [...chosen.values()].sort((a, b) => a.updatedAtMs - b.updatedAtMs || a.threadId.localeCompare(b.threadId))) {
-    const item: PrunedThread = { ...summary(t), outcome: options.dryRun ? "would-trash" : "trashed" };
+    const item: PrunedThread = { ...summary(ctx, t), outcome: options.dryRun ? "would-trash" : "trashed" };
     const busy = busyReason(ctx, t.threadId as ThreadId);
     if (busy) Object.assign(item, { outcome: "skipped", reason: busy });
     else if (!options.dryRun) {
@@ -93,6 +93,6 @@ export async function pruneThreads(ctx: LocalStoreContext, options: PruneOptions
   return report;
 }
 
-function summary(t: SizedThread): Pick<PrunedThread, "threadId" | "label" | "bytes" | "archived" | "updatedAtMs"> {
-  return { threadId: t.threadId, label: t.label, bytes: t.bytes, archived: t.archived, updatedAtMs: t.updatedAtMs };
+function summary(ctx: LocalStoreContext, t: SizedThread): Pick<PrunedThread, "threadId" | "label" | "bytes" | "archived" | "updatedAtMs"> {
+  return { threadId: t.threadId, label: labelOf(ctx, t), bytes: t.bytes, archived: t.archived, updatedAtMs: t.updatedAtMs };
 }

@@ -59,3 +59,10 @@ async function rowsFromFiles(ctx: LocalStoreContext): Promise<StorageRow[]> {
   }
   return rows;
 }
+
+/** A thread's display label: its name, else its title, else its preview (one row read from the index). */
+export function labelOf(ctx: LocalStoreContext, t: StorageRow): string {
+  if (t.label !== undefined) return t.label;
+  const row = ctx.db?.getThread(t.threadId);
+  return row?.name || row?.title || row?.preview || "";
+}
