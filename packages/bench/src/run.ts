@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every case (or `--only=a,b`), prints a table, and writes
 // `bench/results/latest.{json,md}` (a full run also writes `full.{json,md}`).
-// Usage: node packages/bench/dist/run.js [--quick] [--only=append,list,codex,reindex,load,memory,viewer,postgres] [--out=DIR] [--keep]
+// Usage: node packages/bench/dist/run.js [--quick] [--only=append,list,codex,reindex,load,memory,viewer,postgres,compressed] [--out=DIR] [--keep]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,13 +16,14 @@ import { memoryCase } from "./cases/memory.js";
 import { viewerCase } from "./cases/viewer.js";
 import { postgresCase } from "./cases/postgres.js";
 import { storageCase } from "./cases/storage.js";
+import { compressedCase } from "./cases/compressed.js";
 import { BenchArgumentsError } from "./errors.js";
 import { generateHome } from "./generate-home.js";
 import { machineInfo, renderMarkdown, renderTable, type BenchReport } from "./report.js";
 import { nowMs } from "./stats.js";
 
 /** Every case, in the order they run. */
-export const CASES: readonly BenchCase[] = [appendCase, listCase, versusCodexCase, reindexCase, loadCase, memoryCase, viewerCase, postgresCase, storageCase];
+export const CASES: readonly BenchCase[] = [appendCase, listCase, versusCodexCase, reindexCase, loadCase, memoryCase, viewerCase, postgresCase, storageCase, compressedCase];
 
 /** Parsed command line of `run.js`. */
 export interface RunArgs {
