@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every case (or `--only=a,b`), prints a table, and writes
 // `bench/results/latest.{json,md}` (a full run also writes `full.{json,md}`).
-// Usage: node packages/bench/dist/run.js [--quick] [--only=append,list,codex,reindex,load,memory,viewer,postgres,compressed] [--out=DIR] [--keep]
+// Usage: node packages/bench/dist/run.js [--quick] [--only=append,list,codex,reindex,load,memory,viewer,postgres,storage,compressed] [--out=DIR] [--keep]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
