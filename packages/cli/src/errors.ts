@@ -58,9 +58,10 @@ export class ConfirmationRequiredError extends CliError {
   readonly exitCode = 2;
   readonly command: string;
   readonly ref: string;
-  constructor(command: string, ref: string, options?: ErrorOptions) {
+  /** `consequence` says what the confirmed command would do (default: it cannot be undone). */
+  constructor(command: string, ref: string, options?: ErrorOptions & { consequence?: string }) {
     super(
-      `refusing to ${command} "${ref}" without --yes: it cannot be undone; run \`skein ${command} ${quoteArg(ref)} --yes\` to ${command} it`,
+      `refusing to ${command} "${ref}" without --yes: ${options?.consequence ?? "it cannot be undone"}; run \`skein ${command} ${quoteArg(ref)} --yes\` to ${command} it`,
       options,
     );
     this.command = command;

@@ -63,7 +63,7 @@ describe("skein (program)", () => {
       const result = await runCli(["delete", "my thread", "--home", MISSING]);
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        `error: refusing to delete "my thread" without --yes: it cannot be undone; run \`skein delete 'my thread' --yes\` to delete it\n`,
+        `error: refusing to delete "my thread" without --yes: it moves the thread to the trash (\`skein trash restore\` brings it back); run \`skein delete 'my thread' --yes\` to delete it\n`,
       );
     });
   });

@@ -4,7 +4,7 @@ import type { ThreadRecord } from "@skein/thread-store";
 import { type DynamicToolsMode, dynamicToolsRecord, mergeDynamicTools, normalizeDynamicTools, sameDynamicTools } from "./dynamic-tools.js";
 import { MetadataUpdateError, ModelCallError, TurnInterruptedError, TurnLimitExceededError } from "./errors.js";
 import type { LiveThread, LiveThreadUpdateOptions } from "./live-thread.js";
-import type { ModelCallOptions, ModelClient, ModelResponse, ModelStreamEvent, ModelUsage } from "./model-client.js";
+import type { ModelCallOptions, ModelClient, ModelResponse, ModelStreamEvent } from "./model-client.js";
 import { type ModelRequest, buildModelRequest } from "./model-request.js";
 import { type TurnEventListener, TurnStream } from "./turn-events.js";
 import { type ToolCallOutcome, type TurnForm, turnForm } from "./turn-form.js";

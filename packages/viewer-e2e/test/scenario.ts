@@ -259,6 +259,12 @@ export function viewerScenario(open: () => Promise<ScenarioStore>): void {
     await page.waitForURL(`${serve.origin}/`);
     await expect.poll(() => rowIds(page)).not.toContain(t().tool);
     expect(await skeinCode(["show", t().tool, ...store.storeArgs])).toBe(1);
+    // A local home keeps the thread in its trash, as `skein delete` does; PostgreSQL has no trash.
+    if (store.storeArgs[0] === "--home") {
+      expect(await skeinCode(["trash", "restore", t().tool, ...store.storeArgs])).toBe(0);
+      expect(await skeinCode(["show", t().tool, ...store.storeArgs])).toBe(0);
+      expect(await skeinCode(["delete", t().tool, "--yes", ...store.storeArgs])).toBe(0);
+    }
   });
 
   it("updates live: lines another process appends, and a new thread in the list", async () => {

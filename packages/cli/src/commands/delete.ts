@@ -18,7 +18,12 @@ export interface DeleteOptions {
  * nothing is opened or touched and the command fails with exit 2.
  */
 export async function deleteCommand(ctx: CommandContext, ref: string, options: DeleteOptions): Promise<void> {
-  if (!options.yes) throw new ConfirmationRequiredError("delete", ref);
+  if (!options.yes) {
+    const consequence = options.permanent
+      ? "--permanent cannot be undone (without it the thread goes to the trash)"
+      : "it moves the thread to the trash (`skein trash restore` brings it back)";
+    throw new ConfirmationRequiredError("delete", ref, { consequence });
+  }
   if (!options.permanent && ctx.store.kind !== "local") {
     throw new UsageError("a PostgreSQL store has no trash: add --permanent to delete the thread for good");
   }

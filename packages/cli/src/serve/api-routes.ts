@@ -1,6 +1,6 @@
 import type { StoredThread } from "@skein/protocol";
 import { userMessageOf } from "@skein/protocol";
-import { isThreadStoreError, type ListThreadsParams, type ThreadSearchHit, type ThreadSortKey, type ThreadStore } from "@skein/thread-store";
+import { isThreadStoreError, LocalThreadStore, type ListThreadsParams, type ThreadSearchHit, type ThreadSortKey, type ThreadStore } from "@skein/thread-store";
 import { Hono, type Context } from "hono";
 import { EXPORT_FORMATS, exportFileName, exportThread, historyLines, type ExportFormat } from "../format/thread-export.js";
 import { toThreadJson, type ThreadJson } from "../format/thread-json.js";
@@ -241,8 +241,13 @@ export function apiRoutes({ store, label, refresher }: ApiOptions): Hono {
       if (String((await jsonBody(c))["confirm"] ?? "").toLowerCase() !== threadId) {
         return c.json({ error: "delete needs {confirm: <thread id>}" }, 400);
       }
+      // Like `skein delete`: a local home keeps a trash (docs/storage-care.md); PostgreSQL has none.
+      if (store instanceof LocalThreadStore) {
+        await store.storage().trash(threadId, "delete");
+        return c.json({ deleted: threadId, trashed: true });
+      }
       await store.deleteThread({ threadId });
-      return c.json({ deleted: threadId });
+      return c.json({ deleted: threadId, trashed: false });
     }),
   );
 

@@ -119,6 +119,6 @@ export const api = {
   archive: (id: string) => call<{ thread: ThreadSummary }>("POST", `/api/threads/${enc(id)}/archive`, {}),
   unarchive: (id: string) => call<{ thread: ThreadSummary }>("POST", `/api/threads/${enc(id)}/unarchive`, {}),
   fork: (id: string, position: number | null, name: string) => call<{ threadId: string }>("POST", `/api/threads/${enc(id)}/fork`, { position, name }),
-  remove: (id: string) => call<{ deleted: string }>("POST", `/api/threads/${enc(id)}/delete`, { confirm: id }),
+  remove: (id: string) => call<{ deleted: string; trashed: boolean }>("POST", `/api/threads/${enc(id)}/delete`, { confirm: id }),
   exportUrl: (id: string, format: "markdown" | "html" | "json") => `/api/threads/${enc(id)}/export?format=${format}`,
 };

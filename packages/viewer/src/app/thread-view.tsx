@@ -50,7 +50,7 @@ function Actions({ detail, onChanged, onFork }: { detail: ThreadDetail; onChange
       </span>
       {confirming ? (
         <span class="confirm" role="alertdialog">
-          Delete this thread and its history for good?{" "}
+          Delete this thread? A local home moves it to the trash (<code>skein trash restore</code> brings it back); PostgreSQL deletes it for good.{" "}
           <button id="delete-confirm" class="danger" onClick={() => run(() => api.remove(thread.id), () => navigate("/"))}>Delete</button>
           <button onClick={() => setConfirming(false)}>Cancel</button>
         </span>
