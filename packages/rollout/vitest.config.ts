@@ -2,5 +2,5 @@ import { defineProject } from "vitest/config";
 
 export default defineProject({
   ssr: { resolve: { conditions: ["@skein/source", "module", "node", "development|production"] } },
-  test: { name: "rollout", environment: "node", include: ["test/**/*.test.ts"], globalSetup: ["@skein/testkit/codex-homes-setup"], testTimeout: 30_000 },
+  test: { name: "rollout", environment: "node", include: ["test/**/*.test.ts"], globalSetup: ["@skein/testkit/codex-homes-setup"], testTimeout: 30_000, hookTimeout: 60_000 },
 });

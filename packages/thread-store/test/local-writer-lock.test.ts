@@ -80,10 +80,15 @@ describe("WriterLock", () => {
 
     it("waits for an empty young lock that another process fills, then names that holder", async () => {
       const threadId = newThreadId();
-      const path = lockFile(threadId, "");
+      const path = writerLockPath(dir.path, threadId);
       const holder = { pid: process.pid, hostname: hostname(), startedAtMs: Date.now(), token: "racer" };
-      const filler = spawn(process.execPath, ["-e", `setTimeout(() => require("fs").writeFileSync(${JSON.stringify(path)}, ${JSON.stringify(JSON.stringify(holder))}), 50)`]);
+      // The filler is started (and has said so) before the empty lock exists, so a slow process start on
+      // a loaded machine cannot make the lock look abandoned; it fills the lock 50 ms after "go".
+      const filler = spawn(process.execPath, ["-e", `process.stdout.write("ready\\n"); process.stdin.once("data", () => setTimeout(() => { require("fs").writeFileSync(${JSON.stringify(path)}, ${JSON.stringify(JSON.stringify(holder))}); process.exit(0); }, 50))`], { stdio: ["pipe", "pipe", "inherit"] });
       const filled = new Promise((r) => filler.on("close", r));
+      await new Promise<void>((ready) => filler.stdout!.once("data", () => ready()));
+      lockFile(threadId, "");
+      filler.stdin!.write("go\n");
       const error = await WriterLock.acquire(dir.path, threadId).then(() => undefined, (e: unknown) => e);
       await filled;
       expect(error).toEqual(new ConflictError(`thread ${threadId} already has a live writer (pid ${process.pid} on ${hostname()})`, { holder: `pid ${process.pid} on ${hostname()}` }));
