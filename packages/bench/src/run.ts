@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every case (or `--only=a,b`), prints a table, and writes
 // `bench/results/latest.{json,md}` (a full run also writes `full.{json,md}`).
-// Usage: node packages/bench/dist/run.js [--quick] [--only=append,list,codex,reindex,load,memory,viewer,postgres,storage,compressed] [--out=DIR] [--keep]
+// Usage: node packages/bench/dist/run.js [--quick] [--only=append,list,codex,reindex,load,memory,viewer,postgres,storage,compressed,search] [--out=DIR] [--keep]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,13 +17,14 @@ import { viewerCase } from "./cases/viewer.js";
 import { postgresCase } from "./cases/postgres.js";
 import { storageCase } from "./cases/storage.js";
 import { compressedCase } from "./cases/compressed.js";
+import { searchCase } from "./cases/search.js";
 import { BenchArgumentsError } from "./errors.js";
 import { generateHome } from "./generate-home.js";
 import { machineInfo, renderMarkdown, renderTable, type BenchReport } from "./report.js";
 import { nowMs } from "./stats.js";
 
 /** Every case, in the order they run. */
-export const CASES: readonly BenchCase[] = [appendCase, listCase, versusCodexCase, reindexCase, loadCase, memoryCase, viewerCase, postgresCase, storageCase, compressedCase];
+export const CASES: readonly BenchCase[] = [appendCase, listCase, versusCodexCase, reindexCase, loadCase, memoryCase, viewerCase, postgresCase, storageCase, compressedCase, searchCase];
 
 /** Parsed command line of `run.js`. */
 export interface RunArgs {

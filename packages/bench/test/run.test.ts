@@ -13,7 +13,7 @@ afterEach(async () => {
 describe("parseArgs", () => {
   it("rejects an unknown case id with the list of known ones", () => {
     expect(() => parseArgs(["--only=nope"])).toThrow(
-      new BenchArgumentsError("--only=nope", "case ids from append,list,codex,reindex,load,memory,viewer,postgres,storage,compressed"),
+      new BenchArgumentsError("--only=nope", "case ids from append,list,codex,reindex,load,memory,viewer,postgres,storage,compressed,search"),
     );
   });
 });

@@ -1,6 +1,6 @@
 import { loadThreadHistory, readRollout, scanRolloutFiles } from "@skein/rollout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CodexRunner } from "../src/index.js";
+import { ALL_THREAD_SOURCE_KINDS, CodexRunner } from "../src/index.js";
 import { buildCodexScenario, LOOKUP_TOOL, SCENARIO_NAMES, type CodexScenarioIds } from "./support/codex-home-scenario.js";
 import { byId, codexConversation, collectCodexTruth, rolloutConversation, type CodexTruth } from "./support/views.js";
 import { cliSkipReason, skeinJson } from "./support/skein-cli.js";
@@ -163,6 +163,36 @@ describe("Codex writes, Skein reads", () => {
         expect({ archived, hits: page.items.map((hit) => hit.thread.threadId).sort() }).toEqual({ archived, hits: codexHits.sort() });
       }
     });
+  });
+
+  // Issue 14: Codex's app-server `thread/search` scans the rollout bytes (ripgrep); Skein's
+  // content search reads its message index. For words of the conversation, every thread Codex
+  // finds must be among Skein's hits (Skein may find more: prefixes, other collections).
+  describe("content search against Codex's thread/search", () => {
+    async function codexContentSearch(term: string): Promise<string[]> {
+      const app = await codex.appServer();
+      try {
+        const result = await app.request<{ data?: Array<{ id: string }> }>("thread/search", { searchTerm: term, limit: 100, sourceKinds: ALL_THREAD_SOURCE_KINDS });
+        return (result.data ?? []).map((t) => t.id);
+      } finally {
+        await app.close();
+      }
+    }
+
+    it.each(["say hi", "again", "resumed by name", "please run a command", "restored", "paginated app-server thread"])(
+      "every thread Codex's thread/search finds for %j is among Skein's hits",
+      async (term) => {
+        const codexHits = await codexContentSearch(term);
+        expect(codexHits.length, `Codex finds ${term}`).toBeGreaterThan(0);
+        await using store = await openSkeinStore(codex.codexHome);
+        const skein: string[] = [];
+        for (const archived of [false, true]) {
+          const page = await store.searchThreads({ searchTerm: term, archived, pageSize: 100 });
+          skein.push(...page.items.map((hit) => hit.thread.threadId));
+        }
+        expect(skein).toEqual(expect.arrayContaining(codexHits));
+      },
+    );
   });
 
   describe.skipIf(cliSkipReason)("the skein CLI (packages/cli/dist/bin.js)", () => {
