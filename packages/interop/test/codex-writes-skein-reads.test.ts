@@ -172,8 +172,11 @@ describe("Codex writes, Skein reads", () => {
     async function codexContentSearch(term: string): Promise<string[]> {
       const app = await codex.appServer();
       try {
-        const result = await app.request<{ data?: Array<{ id: string }> }>("thread/search", { searchTerm: term, limit: 100, sourceKinds: ALL_THREAD_SOURCE_KINDS });
-        return (result.data ?? []).map((t) => t.id);
+        type Hit = { id?: string; threadId?: string; thread?: { id?: string } };
+        const result = await app.request<{ data?: Hit[] }>("thread/search", { searchTerm: term, limit: 100, sourceKinds: ALL_THREAD_SOURCE_KINDS });
+        const ids = (result.data ?? []).map((t) => t.thread?.id ?? t.threadId ?? t.id);
+        expect(ids.every((id) => typeof id === "string"), JSON.stringify(result.data?.[0] ?? {}).slice(0, 300)).toBe(true);
+        return ids as string[];
       } finally {
         await app.close();
       }
