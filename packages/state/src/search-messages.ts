@@ -136,11 +136,12 @@ export function searchMessages(conn: Connection, input: SearchMessagesParams): C
   const rows = statement(conn, sql).all(...params) as (SqlThreadRow & { seq: number; score: number })[];
   const more = rows.length > p.pageSize;
   const page = more ? rows.slice(0, p.pageSize) : rows;
+  const messages = pageMessages(conn, page.map((r) => r.seq), messageMatch, p.hitsPerThread * 2 + 2);
   // A thread that matched only through rows an older build left at its seq has no hits: dropped.
   const items = page
     .map((r) => {
       const row = rowFromSql(r);
-      return { row, score: r.score, hits: threadHits(conn, r.seq, row, query, messageMatch, p.hitsPerThread) };
+      return { row, score: r.score, hits: threadHits(messages.get(r.seq) ?? [], row, query, p.hitsPerThread) };
     })
     .filter((item) => item.hits.length > 0);
   const last = page.at(-1);
@@ -161,12 +162,42 @@ interface SqlHit {
   r: number;
 }
 
-const HITS_SQL = `SELECT m.id, m.thread_id, m.position, m.turn_id, m.role, m.at_ms, m.text, m.tool_text, h.r
-  FROM (SELECT rowid, rank AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rank LIMIT ?) h
-  JOIN thread_messages m ON m.id = h.rowid ORDER BY h.r, m.id`;
+// One FTS pass for the whole page (a rowid range next to MATCH still ranks every match, so a
+// query per thread would cost a full pass each), then the chosen rows by id.
+const PAGE_HITS_SQL = `SELECT h.rowid AS id, h.r AS r FROM (SELECT rowid, rank AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ?) h
+  WHERE h.rowid / ${MESSAGE_ID_SPAN} IN (SELECT value FROM json_each(?))`;
+const ROWS_BY_ID_SQL = `SELECT id, thread_id, position, turn_id, role, at_ms, text, tool_text FROM thread_messages WHERE id IN (SELECT value FROM json_each(?))`;
+
+/** The best `perThread` matching messages of each thread of the page (by seq), best first. */
+function pageMessages(conn: Connection, seqs: readonly number[], match: string, perThread: number): Map<number, SqlHit[]> {
+  const out = new Map<number, SqlHit[]>();
+  if (seqs.length === 0) return out;
+  const ranked = statement(conn, PAGE_HITS_SQL).all(match, JSON.stringify(seqs)) as { id: number; r: number }[];
+  ranked.sort((a, b) => a.r - b.r || a.id - b.id);
+  const chosen = new Map<number, number>();
+  const kept: { id: number; r: number }[] = [];
+  for (const hit of ranked) {
+    const seq = Math.floor(hit.id / MESSAGE_ID_SPAN);
+    const n = chosen.get(seq) ?? 0;
+    if (n >= perThread) continue;
+    chosen.set(seq, n + 1);
+    kept.push(hit);
+  }
+  const rows = new Map<number, Omit<SqlHit, "r">>();
+  for (const row of statement(conn, ROWS_BY_ID_SQL).all(JSON.stringify(kept.map((k) => k.id))) as Omit<SqlHit, "r">[]) rows.set(row.id, row);
+  for (const hit of kept) {
+    const row = rows.get(hit.id);
+    if (!row) continue;
+    const seq = Math.floor(hit.id / MESSAGE_ID_SPAN);
+    const list = out.get(seq) ?? [];
+    list.push({ ...row, r: hit.r });
+    out.set(seq, list);
+  }
+  return out;
+}
 
 /** The best hits of one thread: its name (when it matches), then its best messages; identical texts once. */
-function threadHits(conn: Connection, seq: number, row: ThreadRow, query: SearchQuery, match: string, limit: number): MessageHit[] {
+function threadHits(messages: readonly SqlHit[], row: ThreadRow, query: SearchQuery, limit: number): MessageHit[] {
   const hits: MessageHit[] = [];
   const seen = new Set<string>();
   const summary = (role: "name", text: string | undefined) => {
@@ -177,9 +208,8 @@ function threadHits(conn: Connection, seq: number, row: ThreadRow, query: Search
     hits.push({ role, score: 0, snippet: searchSnippet(text, ranges) });
   };
   summary("name", row.name);
-  const lo = seq * MESSAGE_ID_SPAN;
-  // Fetch a few more than needed: identical texts (a message repeated) are shown once.
-  for (const m of statement(conn, HITS_SQL).all(match, lo, lo + MESSAGE_ID_SPAN, limit * 2 + 2) as SqlHit[]) {
+  // A few more than needed were fetched: identical texts (a message repeated) are shown once.
+  for (const m of messages) {
     if (hits.length >= limit) break;
     if (m.thread_id !== row.threadId) continue;
     const text = m.text ?? m.tool_text ?? "";

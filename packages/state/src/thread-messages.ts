@@ -58,8 +58,20 @@ interface SqlState {
 
 const SELECT_STATE = "SELECT * FROM thread_message_state WHERE thread_id = ?";
 const SELECT_THREAD = "SELECT seq, forked_from_id, history_mode FROM threads WHERE id = ?";
-const DELETE_FTS_RANGE = "DELETE FROM thread_messages_fts WHERE rowid >= ? AND rowid < ?";
+const SELECT_RANGE_IDS = "SELECT id FROM thread_messages WHERE id >= ? AND id < ?";
+// By rowid, one at a time: FTS5 serves `rowid = ?` from its index, but a rowid *range* in a
+// DELETE scans the whole table (measured: 6 ms per empty range at 60k rows).
+const DELETE_FTS_ROW = "DELETE FROM thread_messages_fts WHERE rowid = ?";
 const DELETE_RANGE = "DELETE FROM thread_messages WHERE id >= ? AND id < ?";
+
+/** Removes the rows of the id range `[lo, hi)` from the content table and the FTS index. */
+function deleteRange(conn: Connection, lo: number, hi: number): void {
+  const ids = statement(conn, SELECT_RANGE_IDS).pluck().all(lo, hi) as number[];
+  if (ids.length === 0) return;
+  const del = statement(conn, DELETE_FTS_ROW);
+  for (const id of ids) del.run(id);
+  statement(conn, DELETE_RANGE).run(lo, hi);
+}
 const INSERT_MESSAGE =
   "INSERT INTO thread_messages (id, thread_id, position, turn_id, role, at_ms, text, tool_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 const INSERT_FTS = "INSERT INTO thread_messages_fts (rowid, text, tool_text) VALUES (?, ?, ?)";
@@ -113,8 +125,7 @@ export function writeThreadMessages(conn: Connection, input: ThreadMessagesInput
   const continuing = input.mode === "append" && old !== undefined && old.thread_seq === thread.seq;
   if (!continuing) {
     // Rows of this id range may belong to an earlier owner of the seq: always clear it.
-    statement(conn, DELETE_FTS_RANGE).run(lo, hi);
-    statement(conn, DELETE_RANGE).run(lo, hi);
+    deleteRange(conn, lo, hi);
   }
   let n = continuing ? old.message_count : 0;
   const insert = statement(conn, INSERT_MESSAGE);
@@ -141,10 +152,7 @@ export function deleteThreadMessages(conn: Connection, threadId: string): void {
   if (!r) return;
   const lo = r.thread_seq * MESSAGE_ID_SPAN;
   const owned = statement(conn, "SELECT id FROM thread_messages WHERE id >= ? AND id < ? AND thread_id = ? LIMIT 1").get(lo, lo + MESSAGE_ID_SPAN, threadId);
-  if (owned) {
-    statement(conn, DELETE_FTS_RANGE).run(lo, lo + MESSAGE_ID_SPAN);
-    statement(conn, DELETE_RANGE).run(lo, lo + MESSAGE_ID_SPAN);
-  }
+  if (owned) deleteRange(conn, lo, lo + MESSAGE_ID_SPAN);
   statement(conn, "DELETE FROM thread_message_state WHERE thread_id = ?").run(threadId);
 }
 
