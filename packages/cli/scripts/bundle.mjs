@@ -1,8 +1,9 @@
-// Bundles `src/bin.ts` and everything it imports (our packages, zod, commander, ...) into a few
-// minified ESM files: `dist/bin.js` plus one chunk per lazily imported command. Node then
-// resolves, reads and compiles a handful of files instead of ~150, which is most of what a short
-// command like `skein list` used to spend before it did any work. Runs after `tsc -b`, which still
-// emits the library entry (`dist/index.js`) and the type declarations.
+// Bundles `src/main.ts` and everything it imports (our packages, zod, commander, ...) into a few
+// minified classic scripts, `dist/skein-<hash>.cjs` (one per lazily imported command), and writes
+// `dist/bin.js` from `scripts/bin-loader.mjs`: it runs them through V8's code cache (Node 20 has
+// no compile cache for ES modules), so a short command like `skein list` neither resolves ~150
+// files nor parses and compiles them on every start (docs/cli-startup.md). Runs after `tsc -b`, which
+// still emits the library entry (`dist/index.js`) and the type declarations.
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,9 @@ import { build } from "rolldown";
 
 const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
 const DIST = join(PACKAGE_DIR, "dist");
-const CHUNK_PREFIX = "bin-chunk-";
+const SCRIPT_PREFIX = "skein-";
+/** Files of the former ES-module bundle, removed when found. */
+const OLD_CHUNK_PREFIX = "bin-chunk-";
 
 // Native addons and CommonJS-only drivers stay real packages, loaded from node_modules.
 const EXTERNAL = ["better-sqlite3", "fs-ext", "pg", "pg-native"];
@@ -48,41 +51,59 @@ const importMetaUrlPlugin = {
   },
 };
 
-// Build into a scratch folder next to dist/, then move the files in: new chunks first (their
-// names are content hashes), then bin.js in one rename, then drop the old chunks. A `skein`
-// started while this runs (another build in the same checkout) sees old or new files, not a mix.
+/**
+ * The script runs inside a function (see bin-loader.mjs) where `import.meta` does not exist: what
+ * is left of it after importMetaUrlPlugin means the loader's own (`dist/bin.js`, next to the
+ * script), which the loader passes in as `__skeinImportMeta`.
+ */
+const importMetaParameterPlugin = {
+  name: "skein-import-meta-parameter",
+  transform(code) {
+    if (!code.includes("import.meta")) return null;
+    const rewritten = code.replaceAll("import.meta.url", "__skeinImportMeta.url").replaceAll("import.meta.resolve(", "__skeinImportMeta.resolve(");
+    if (/\bimport\.meta\b/.test(rewritten)) throw new Error("the CLI script supports import.meta.url and import.meta.resolve() only");
+    return { code: rewritten, map: null };
+  },
+};
+
+// Build into a scratch folder next to dist/, then move the files in: the scripts first (their
+// names are content hashes), then bin.js in one rename, then drop old scripts. A `skein` started while
+// this runs (another build in the same checkout) sees the old or the new pair, never a mix.
 const scratch = mkdtempSync(join(DIST, ".bundle-"));
 try {
-  await build({
-    input: join(PACKAGE_DIR, "src", "bin.ts"),
+  const { output } = await build({
+    input: join(PACKAGE_DIR, "src", "main.ts"),
     platform: "node",
     external: (id) => id.startsWith("node:") || EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
     // Workspace packages from their sources (`@skein/source`), as the tests run them.
     resolve: { conditionNames: ["@skein/source", "import", "node", "default"] },
-    plugins: [importMetaUrlPlugin],
+    plugins: [importMetaUrlPlugin, importMetaParameterPlugin],
     logLevel: "warn",
     output: {
       dir: scratch,
-      format: "esm",
-      // Chunks sit next to bin.js, so the CLI's own `new URL("../package.json", import.meta.url)`
-      // means the same file from every chunk.
-      entryFileNames: "bin.js",
-      chunkFileNames: `${CHUNK_PREFIX}[hash].js`,
+      format: "cjs",
+      // One chunk per lazily imported command, as before; `import()` of a chunk or of an external
+      // package (CommonJS: SQLite, pg) becomes a `require`, which the loader answers.
+      entryFileNames: `${SCRIPT_PREFIX}[hash].cjs`,
+      chunkFileNames: `${SCRIPT_PREFIX}[hash].cjs`,
+      dynamicImportInCjs: false,
       minify: true,
       sourcemap: false,
     },
   });
 
   const built = readdirSync(scratch);
-  const bin = join(scratch, "bin.js");
-  const text = readFileSync(bin, "utf8");
-  if (!text.startsWith("#!")) writeFileSync(bin, `#!/usr/bin/env node\n${text}`);
-  for (const name of built) if (name !== "bin.js") renameSync(join(scratch, name), join(DIST, name));
-  renameSync(bin, join(DIST, "bin.js"));
+  const entry = output.find((chunk) => chunk.type === "chunk" && chunk.isEntry)?.fileName;
+  if (!entry) throw new Error("the bundle has no entry script");
+  const loader = readFileSync(join(PACKAGE_DIR, "scripts", "bin-loader.mjs"), "utf8").replaceAll("__SKEIN_SCRIPT__", entry);
+  writeFileSync(join(scratch, "bin.js"), loader, { mode: 0o755 });
+  for (const name of built) renameSync(join(scratch, name), join(DIST, name));
+  renameSync(join(scratch, "bin.js"), join(DIST, "bin.js"));
   for (const name of readdirSync(DIST)) {
-    if (name.startsWith(CHUNK_PREFIX) && !built.includes(name)) rmSync(join(DIST, name));
+    const old = (name.startsWith(SCRIPT_PREFIX) && name.endsWith(".cjs") && !built.includes(name)) || name.startsWith(OLD_CHUNK_PREFIX);
+    if (old) rmSync(join(DIST, name));
   }
-  // tsc's map describes its own bin.js, which the bundle replaced.
+  // tsc's map describes its own bin.js, which the loader replaced.
   rmSync(join(DIST, "bin.js.map"), { force: true });
 } finally {
   rmSync(scratch, { recursive: true, force: true });

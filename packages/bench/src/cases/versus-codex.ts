@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { LocalThreadStore } from "@skein/thread-store";
 import { atLeast, atMost, type BenchCase, type BenchContext, type Figure } from "../bench-context.js";
 import { CodexAppServer, findCodexBinary, offlineUnavailableReason, writeOfflineCodexConfig } from "../codex-app-server.js";
-import { runSkein } from "../internal/process.js";
+import { runProcess, runSkein } from "../internal/process.js";
 import { removeSkeinIndex } from "../internal/home-files.js";
 import { firstPageStats } from "./list.js";
 import { nowMs, summarize, type Stats } from "../stats.js";
@@ -72,8 +72,16 @@ export const versusCodexCase: BenchCase = {
       await runSkein(ctx.repoRoot, ["list", "--home", home, "--limit", "50"]);
       firstOpen.push(nowMs() - start);
     }
+    // Interleaved, so the load of a shared machine weighs on each the same: the table, --json, and
+    // a bare `node -e 0` (what any Node CLI costs to start and exit).
     const listProcess: number[] = [];
-    for (let run = 0; run < ctx.sizes.processRuns; run++) listProcess.push((await runSkein(ctx.repoRoot, ["list", "--home", home, "--limit", "50"])).ms);
+    const listJsonProcess: number[] = [];
+    const bareNode: number[] = [];
+    for (let run = 0; run < ctx.sizes.processRuns; run++) {
+      listProcess.push((await runSkein(ctx.repoRoot, ["list", "--home", home, "--limit", "50"])).ms);
+      listJsonProcess.push((await runSkein(ctx.repoRoot, ["list", "--json", "--home", home, "--limit", "50"])).ms);
+      bareNode.push((await runProcess(process.execPath, ["-e", "0"])).ms);
+    }
     const store = await LocalThreadStore.open({ home, catchUp: "none" });
     let warm: Stats;
     try {
@@ -83,9 +91,15 @@ export const versusCodexCase: BenchCase = {
     }
     const skeinFirst = summarize(firstOpen);
     const skeinList = summarize(listProcess);
+    const skeinListJson = summarize(listJsonProcess);
+    const node = summarize(bareNode);
     const figures: Figure[] = [
       { case: C, name: `skein reindex + skein list, never-indexed home of ${n}`, unit: "ms", value: skeinFirst.median, stats: skeinFirst },
       atMost({ case: C, name: `skein list process, indexed home of ${n}`, unit: "ms", value: skeinList.median, stats: skeinList }, 150),
+      { case: C, name: `skein list --json process, indexed home of ${n}`, unit: "ms", value: skeinListJson.median, stats: skeinListJson },
+      { case: C, name: "node -e 0 process", unit: "ms", value: node.median, stats: node },
+      atMost({ case: C, name: "skein list process / node -e 0", unit: "x", value: skeinList.median / node.median }, 1.6),
+      atMost({ case: C, name: "skein list --json process / node -e 0", unit: "x", value: skeinListJson.median / node.median }, 1.6),
       atMost({ case: C, name: `warm in-process first page, home of ${n}`, unit: "ms", value: warm.median, stats: warm }, 5),
     ];
     const codex = await codexFigures(ctx, home);
@@ -98,7 +112,8 @@ export const versusCodexCase: BenchCase = {
       { case: C, name: `codex app-server fresh process, first thread/list, ${n}`, unit: "ms", value: codex.fresh.median, stats: codex.fresh },
       { case: C, name: `codex app-server warm thread/list, ${n}`, unit: "ms", value: codex.warm.median, stats: codex.warm },
       atLeast({ case: C, name: "first open: Codex / Skein", unit: "x", value: codex.firstOpen.median / skeinFirst.median }, 5),
-      atLeast({ case: C, name: "list process: Codex fresh / skein list", unit: "x", value: codex.fresh.median / skeinList.median }, 2),
+      atLeast({ case: C, name: "list process: Codex fresh / skein list", unit: "x", value: codex.fresh.median / skeinList.median }, 2.5),
+      atLeast({ case: C, name: "list process: Codex fresh / skein list --json", unit: "x", value: codex.fresh.median / skeinListJson.median }, 2.5),
       { case: C, name: "warm page: Codex / Skein in-process", unit: "x", value: codex.warm.median / warm.median },
     );
     return figures;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { relative } from "node:path";
+import { relative, sep } from "node:path";
 import {
   currentSessionIndexMark,
   findRolloutPath,
@@ -279,7 +279,16 @@ async function claimLease(db: StateDb, owner: string): Promise<boolean> {
   return false;
 }
 
-const dirKey = (home: string, dir: string) => `${DIR_KEY_PREFIX}${relative(home, dir)}`;
+/**
+ * The meta key of a watched folder: its path relative to the home. Folders come from
+ * `watchedDirPaths`, i.e. joined under the home, so slicing the prefix is the common case; a quick
+ * catch-up computes one per day folder on every open, where `path.relative` was the top cost.
+ */
+function dirKey(home: string, dir: string): string {
+  const prefix = home.endsWith(sep) ? home : home + sep;
+  const rel = dir.startsWith(prefix) && !dir.includes(`${sep}.`) ? dir.slice(prefix.length) : relative(home, dir);
+  return `${DIR_KEY_PREFIX}${rel}`;
+}
 const DIR_KEY_PREFIX = "dir_mtime:";
 const SESSION_INDEX_KEY = "session_index_stat";
 
