@@ -16,6 +16,7 @@ import { parseThreadId } from "../history/index.js";
 import type { ThreadIdParams, ThreadRecord } from "../types.js";
 import { assertInsideHome } from "./home-paths.js";
 import { recordFile } from "./index-sync.js";
+import { syncThreadMessages } from "./message-sync.js";
 import { internal } from "./live-writers.js";
 import { locate, indexFile, rowFor, recordOf } from "./locate-thread.js";
 import type { LocalStoreContext } from "./store-context.js";
@@ -77,6 +78,8 @@ export async function unarchiveThread(ctx: LocalStoreContext, params: ThreadIdPa
 export async function moveIndexedFile(ctx: LocalStoreContext, from: string, to: string, threadId: ThreadId): Promise<void> {
   ctx.db!.forgetIndexedFile(from);
   await recordFile(ctx.db!, to, threadId, ctx.now());
+  // The message index follows the file, so a reindex finds it current (docs/search.md).
+  syncThreadMessages(ctx, threadId, to);
 }
 
 /** @throws ConflictError when another process (Skein's or Codex's) holds the thread's writer lock. */

@@ -7,6 +7,7 @@ import { recordFile } from "./index-sync.js";
 import { internal } from "./live-writers.js";
 import { existsDurably, locate } from "./locate-thread.js";
 import { readRawHistory } from "./raw-history.js";
+import { syncThreadMessages } from "./message-sync.js";
 import type { LocalStoreContext } from "./store-context.js";
 import type { ImportThreadParams, LoadRawHistoryParams } from "./types.js";
 import { WriterLock } from "./writer-lock.js";
@@ -58,6 +59,8 @@ export async function importThread(ctx: LocalStoreContext, params: ImportThreadP
         throw internal(`failed to index imported thread ${threadId}`, error);
       }
       await recordFile(ctx.db, plan.path, threadId, ctx.now());
+      // Searchable at once, and a later reindex finds the file current (its row is left as imported).
+      syncThreadMessages(ctx, threadId, plan.path);
     }
   } finally {
     lock.release();
