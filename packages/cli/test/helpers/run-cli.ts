@@ -1,8 +1,13 @@
 import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The built binary every CLI test runs. */
 export const BIN = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));
+
+/** The V8 code cache of the test children (docs/cli-startup.md): the machine's tmp dir, never the user's ~/.cache. */
+const TEST_CODE_CACHE_DIR = join(tmpdir(), "skein-test-code-cache");
 
 /** What a `skein` child process did. */
 export interface CliResult {
@@ -25,7 +30,7 @@ export interface RunCliOptions {
  */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   const env: Record<string, string> = {};
-  const merged = { ...process.env, SKEIN_HOME: undefined, CODEX_HOME: undefined, SKEIN_DEBUG: undefined, FORCE_COLOR: undefined, INIT_CWD: undefined, npm_lifecycle_event: undefined, NO_COLOR: "1", COLUMNS: "200", ...options.env };
+  const merged = { ...process.env, SKEIN_HOME: undefined, CODEX_HOME: undefined, SKEIN_DEBUG: undefined, FORCE_COLOR: undefined, INIT_CWD: undefined, npm_lifecycle_event: undefined, NO_COLOR: "1", COLUMNS: "200", SKEIN_CODE_CACHE_DIR: TEST_CODE_CACHE_DIR, ...options.env };
   for (const [key, value] of Object.entries(merged)) if (value !== undefined) env[key] = value;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });

@@ -67,7 +67,7 @@ describe("the CLI's code cache", () => {
     const home = homes.empty();
     const root = cacheDir();
     const missingHome = join(root, "no-such-user");
-    const result = await runCli(["list", "--home", home], { env: { HOME: missingHome, XDG_CACHE_HOME: undefined } });
+    const result = await runCli(["list", "--home", home], { env: { HOME: missingHome, XDG_CACHE_HOME: undefined, SKEIN_CODE_CACHE_DIR: undefined } });
     expect(result.code).toBe(0);
     expect(() => readdirSync(missingHome)).toThrow(/ENOENT/);
   });
