@@ -189,6 +189,30 @@ describe("StateDb.openOrRecover", () => {
     reopened.close();
   });
 
+  it("rebuilds a damaged message index (thread_messages_fts) in place too", () => {
+    const path = temp.dbPath();
+    const db = StateDb.open({ path });
+    const row = threadRow({ preview: "first words" });
+    db.writeIndexBatch({
+      rows: [row],
+      files: [],
+      messages: [{ threadId: row.threadId, mode: "replace", messages: [{ position: 1, role: "assistant", text: "the eviction policy of the cache" }], rolloutPath: row.rolloutPath, byteOffset: 100, itemCount: 2 }],
+    });
+    db.close();
+    const raw = new Database(path);
+    raw.unsafeMode(true);
+    raw.pragma("writable_schema=ON");
+    raw.exec("UPDATE thread_messages_fts_data SET block = x'0000ff' WHERE id > 10");
+    expect(raw.pragma("quick_check", { simple: true })).toMatch(/fts5: corruption/);
+    raw.close();
+
+    const { db: reopened, recovered } = StateDb.openOrRecover({ path, now: () => NOW });
+    expect(recovered).toBeUndefined();
+    expect(readdirSync(temp.dir()).filter((f) => f.includes(".corrupt-"))).toEqual([]);
+    expect(reopened.searchMessages({ query: "eviction" }).items.map((h) => h.row.threadId)).toEqual([row.threadId]);
+    reopened.close();
+  });
+
   it("never overwrites an earlier corrupt copy", () => {
     const path = temp.dbPath();
     for (let i = 0; i < 2; i++) {

@@ -52,16 +52,27 @@ export function recoverAndOpen(
 function quickCheck(conn: Connection): string | undefined {
   const problem = runQuickCheck(conn);
   if (problem === undefined || !problem.split("; ").every((m) => /fts5/i.test(m))) return problem;
-  // Only the full-text index is damaged (seen on long-lived connections under concurrent
-  // writers, and on real damage to its blobs). It is derived from the `threads` rows: rebuild it
-  // in place instead of moving a database whose rows are fine aside.
+  // Only a full-text index is damaged (seen on long-lived connections under concurrent
+  // writers, and on real damage to its blobs). Each is derived from rows (`threads_fts` from
+  // `threads`, `thread_messages_fts` from `thread_messages`, migration 0005): rebuild them in
+  // place instead of moving a database whose rows are fine aside.
   try {
-    conn.db.exec("INSERT INTO threads_fts(threads_fts) VALUES('rebuild')");
+    for (const table of ftsTables(conn)) conn.db.exec(`INSERT INTO ${table}(${table}) VALUES('rebuild')`);
   } catch (error) {
     if (isCorruptionError(error)) return `${problem}; rebuilding the search index failed: ${describe(error)}`;
     throw error;
   }
   return runQuickCheck(conn);
+}
+
+/** The derived full-text tables this database has (a database migrated before 0005 has one). */
+function ftsTables(conn: Connection): string[] {
+  const known = ["threads_fts", "thread_messages_fts"];
+  const present = conn.db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('threads_fts', 'thread_messages_fts')")
+    .pluck()
+    .all() as string[];
+  return known.filter((name) => present.includes(name));
 }
 
 function runQuickCheck(conn: Connection): string | undefined {
