@@ -121,33 +121,66 @@ export function searchMessages(conn: Connection, input: SearchMessagesParams): C
     params.push(position.value, position.id);
   }
   params.push(p.pageSize + 1);
-  // Messages are grouped by thread from the FTS rowid alone (seq << 24 | n): no join per hit.
-  const sql = `WITH hits AS (
-      SELECT h.rowid / ${MESSAGE_ID_SPAN} AS seq, min(h.r) AS r
-        FROM (SELECT rowid, rank AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ?) h GROUP BY 1
-      UNION ALL
-      SELECT rowid AS seq, rank * ${SUMMARY_WEIGHT} AS r FROM threads_fts WHERE threads_fts MATCH ?
-    ), best AS (
-      SELECT seq, CAST(round(-min(r) * ${SCORE_SCALE}) AS INTEGER) AS score FROM hits GROUP BY seq
-    )
-    SELECT ${THREAD_SELECT}, t.seq AS seq, b.score AS score FROM best b JOIN threads t ON t.seq = b.seq
+  // Narrow first (docs/search.md "Ranking"): messages are grouped by thread from the FTS rowid
+  // alone (seq << 24 | n, no join per hit); each matching thread is then looked up by its seq
+  // (CROSS JOIN keeps that order: walking every thread of the collection and probing the hits
+  // costs more than the search itself for a rare term) and only (seq, score, id) is sorted; the
+  // page's full rows are read afterwards.
+  // Names rarely match: without a name hit, one grouping of the message hits is all it takes.
+  const nameHit = statement(conn, NAME_HIT_SQL).get(summaryMatch) !== undefined;
+  if (!nameHit) params.splice(1, 1);
+  const best = nameHit
+    ? `WITH hits AS (
+        SELECT rowid / ${MESSAGE_ID_SPAN} AS seq, min(rank) AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ? GROUP BY 1
+        UNION ALL
+        SELECT rowid AS seq, rank * ${SUMMARY_WEIGHT} AS r FROM threads_fts WHERE threads_fts MATCH ?
+      ), best AS (SELECT seq, CAST(round(-min(r) * ${SCORE_SCALE}) AS INTEGER) AS score FROM hits GROUP BY seq)`
+    : `WITH best AS (
+        SELECT rowid / ${MESSAGE_ID_SPAN} AS seq, CAST(round(-min(rank) * ${SCORE_SCALE}) AS INTEGER) AS score
+          FROM thread_messages_fts WHERE thread_messages_fts MATCH ? GROUP BY 1
+      )`;
+  const sql = `${best}
+    SELECT b.seq AS seq, b.score AS score, t.id AS id, t.updated_at_ms AS updated_at_ms
+      FROM best b CROSS JOIN threads t ON t.seq = b.seq
     WHERE ${where.join(" AND ")}
     ORDER BY ${sortExpr} DESC, t.id DESC LIMIT ?`;
-  const rows = statement(conn, sql).all(...params) as (SqlThreadRow & { seq: number; score: number })[];
-  const more = rows.length > p.pageSize;
-  const page = more ? rows.slice(0, p.pageSize) : rows;
+  const ranked = statement(conn, sql).all(...params) as RankedThread[];
+  const more = ranked.length > p.pageSize;
+  const page = more ? ranked.slice(0, p.pageSize) : ranked;
+  const rows = threadRowsBySeq(conn, page.map((r) => r.seq));
   const messages = pageMessages(conn, page.map((r) => r.seq), messageMatch, p.hitsPerThread * 2 + 2);
   // A thread that matched only through rows an older build left at its seq has no hits: dropped.
-  const items = page
-    .map((r) => {
-      const row = rowFromSql(r);
-      return { row, score: r.score, hits: threadHits(messages.get(r.seq) ?? [], row, query, p.hitsPerThread) };
-    })
-    .filter((item) => item.hits.length > 0);
+  const items: ThreadContentHit[] = [];
+  for (const r of page) {
+    const sqlRow = rows.get(r.seq);
+    if (!sqlRow) continue;
+    const row = rowFromSql(sqlRow);
+    const hits = threadHits(messages.get(r.seq) ?? [], row, query, p.hitsPerThread);
+    if (hits.length > 0) items.push({ row, score: r.score, hits });
+  }
   const last = page.at(-1);
   if (!more || !last) return { items };
   const value = p.sort === "relevance" ? last.score : last.updated_at_ms;
   return { items, nextCursor: encodeCursor(fingerprint, { value, id: last.id }) };
+}
+
+/** A matching thread of the page before its row is read. */
+interface RankedThread {
+  seq: number;
+  score: number;
+  id: string;
+  updated_at_ms: number;
+}
+
+const NAME_HIT_SQL = "SELECT 1 FROM threads_fts WHERE threads_fts MATCH ? LIMIT 1";
+const ROWS_BY_SEQ_SQL = `SELECT ${THREAD_SELECT}, t.seq AS seq FROM threads t WHERE t.seq IN (SELECT value FROM json_each(?))`;
+
+/** The page's thread rows by seq. */
+function threadRowsBySeq(conn: Connection, seqs: readonly number[]): Map<number, SqlThreadRow> {
+  const out = new Map<number, SqlThreadRow>();
+  if (seqs.length === 0) return out;
+  for (const row of statement(conn, ROWS_BY_SEQ_SQL).all(JSON.stringify(seqs)) as (SqlThreadRow & { seq: number })[]) out.set(row.seq, row);
+  return out;
 }
 
 interface SqlHit {
