@@ -55,13 +55,26 @@ export interface ParsedRolloutFileName {
  * `.jsonl.zst`. Returns undefined for anything else, including an impossible date.
  */
 export function parseRolloutFileName(name: string): ParsedRolloutFileName | undefined {
-  const m = NAME_RE.exec(basename(name));
+  // A reindex parses every file name of the home: no `Date`, and `basename` only for a path.
+  const m = NAME_RE.exec(name.includes("/") || name.includes("\\") ? basename(name) : name);
   if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const timestampMs = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(timestampMs);
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
-  return { threadId: m[7]!.toLowerCase(), timestampMs, compressed: m[8] !== undefined };
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const s = Number(m[6]);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
+  return { threadId: m[7]!.toLowerCase(), timestampMs: Date.UTC(y, mo - 1, d, h, mi, s), compressed: m[8] !== undefined };
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days of month `mo` (1-12) of year `y` as `Date.UTC` reads it (years 0-99 are 1900-1999). */
+function daysInMonth(y: number, mo: number): number {
+  const year = y < 100 ? y + 1900 : y;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!;
 }
 
 /** True when `path` lies directly in `<home>/archived_sessions`. */

@@ -66,6 +66,15 @@ describe("layout", () => {
       expect(parseRolloutFileName(NAME.replace(".jsonl", ".json"))).toBeUndefined();
       expect(parseRolloutFileName(NAME.replace("11-25T", "02-30T"))).toBeUndefined();
     });
+
+    it("knows leap days and refuses impossible months and times", () => {
+      const at = (date: string, time = "19-43-53") => parseRolloutFileName(NAME.replace("2026-11-25T19-43-53", `${date}T${time}`));
+      expect(at("2024-02-29")?.timestampMs).toBe(Date.UTC(2024, 1, 29, 19, 43, 53));
+      expect(at("2000-02-29")?.timestampMs).toBe(Date.UTC(2000, 1, 29, 19, 43, 53));
+      expect([at("2026-02-29"), at("2100-02-29"), at("2026-13-01"), at("2026-00-10"), at("2026-04-31"), at("2026-04-00")]).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+      expect([at("2026-04-30", "24-00-00"), at("2026-04-30", "23-60-00"), at("2026-04-30", "23-59-60")]).toEqual([undefined, undefined, undefined]);
+      expect(at("2026-12-31", "23-59-59")?.timestampMs).toBe(Date.UTC(2026, 11, 31, 23, 59, 59));
+    });
   });
 
   describe("archive paths", () => {

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { newThreadId } from "@skein/protocol";
 import { makeTempDir, type TempDir } from "@skein/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -55,6 +55,26 @@ describe("ExtractPool", () => {
     expect(pool.workerCount).toBe(1);
     const results = await drain(pool);
     expect(results.map((r) => r.outcome)).toEqual(jobs.map((job) => runExtractJob(job, "openai")));
+    await pool.close();
+  });
+
+  const builtWorker = new URL("../dist/local/extract-worker.js", import.meta.url);
+  it.skipIf(!existsSync(fileURLToPath(builtWorker)))("starts its workers before the jobs are known and feeds them the jobs added later (needs `pnpm build`)", async () => {
+    const pool = new ExtractPool([], { defaultProvider: "openai", workers: 1, expectedJobs: 1000, workerUrl: builtWorker, callerBatch: 0 });
+    expect(pool.workerCount).toBe(1);
+    // Let the worker come online and find the queue empty.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    pool.add(jobs);
+    const results = await drain(pool);
+    expect(results.map((r) => r.job.path).sort()).toEqual(jobs.map((j) => j.path).sort());
+    expect(results.map((r) => r.outcome).every((o) => "ok" in o)).toBe(true);
+    await pool.close();
+  });
+
+  it("decides on workers by the expected job count", async () => {
+    const pool = new ExtractPool(jobs, { defaultProvider: "openai", workers: 1, expectedJobs: 3, minJobsForWorkers: 10 });
+    expect(pool.workerCount).toBe(0);
+    expect(await drain(pool)).toHaveLength(20);
     await pool.close();
   });
 });

@@ -17,6 +17,12 @@ export interface ExtractPoolOptions {
   defaultProvider: string;
   /** Worker threads besides the calling thread. Default: {@link spareCoreWorkers}; 0 below {@link minJobsForWorkers} jobs. */
   workers?: number;
+  /**
+   * Jobs expected in all (default: the jobs given to the constructor): a pool made before the
+   * jobs are known (a cold reindex starts its workers before scanning the home, so their module
+   * load overlaps the scan) decides on workers by this count; the jobs come through `add`.
+   */
+  expectedJobs?: number;
   /** Fewer jobs than this run in-process only. Default 256. */
   minJobsForWorkers?: number;
   /** The worker entry (default {@link DEFAULT_WORKER_URL}); a missing file means in-process only. */
@@ -64,6 +70,8 @@ export class ExtractPool {
   #closing = false;
   #live = 0;
   #online = 0;
+  /** Feeders of workers that found the queue empty, woken by `add`. */
+  #idle: (() => void)[] = [];
   readonly #callerBatch: number;
 
   constructor(jobs: readonly ExtractJob[], options: ExtractPoolOptions) {
@@ -71,7 +79,7 @@ export class ExtractPool {
     this.#defaultProvider = options.defaultProvider;
     this.#callerBatch = options.callerBatch ?? LOCAL_BATCH;
     const url = options.workerUrl ?? DEFAULT_WORKER_URL;
-    const wanted = jobs.length < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? spareCoreWorkers());
+    const wanted = (options.expectedJobs ?? jobs.length) < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? spareCoreWorkers());
     if (wanted > 0 && url.protocol === "file:" && existsSync(fileURLToPath(url))) {
       for (let i = 0; i < wanted; i++) this.#startWorker(url);
     }
@@ -90,7 +98,10 @@ export class ExtractPool {
     const feed = () => {
       if (retired) return;
       batch = this.#take(WORKER_BATCH);
-      if (batch.length === 0) return;
+      if (batch.length === 0) {
+        this.#idle.push(feed);
+        return;
+      }
       this.#pending += batch.length;
       worker.postMessage(batch);
     };
@@ -123,6 +134,14 @@ export class ExtractPool {
     });
     this.#workers.push(worker);
     this.#live++;
+  }
+
+  /** Queues more jobs (the rest of the work of a pool started early) and wakes idle workers. */
+  add(jobs: readonly ExtractJob[]): void {
+    for (const job of jobs) this.#jobs.push(job);
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const feed of idle) feed();
   }
 
   #take(n: number): ExtractJob[] {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { relative, sep } from "node:path";
 import {
@@ -104,6 +104,9 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     report.durationMs = ctx.now() - started;
     return report;
   }
+  // A cold build starts its workers before the scan: their module load (~0.2 s) overlaps it.
+  const hasRows = db.countThreads() > 0;
+  let pool = hasRows ? undefined : new ExtractPool([], { defaultProvider: ctx.defaultModelProvider, ...ctx.extract, expectedJobs: roughRolloutCount(ctx.home) });
   try {
     const scan = scanHome(ctx.home, { onRefused: (error) => report.problems.push({ path: error.message, reason: "symlink resolves outside the home" }) });
     const { files } = scan;
@@ -118,7 +121,6 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
       const m = messageStates.get(file.threadId);
       return m !== undefined && m[0] === file.path && m[1] === prev.byteOffset;
     };
-    const hasRows = db.countThreads() > 0;
     const seenIds = new Set<string>();
     const claimed = new Set<string>();
     const planned = new Map<string, Planned>();
@@ -154,27 +156,24 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
       messages = [];
       db.renewLease(REINDEX_LEASE, owner, LEASE_TTL_MS);
     };
-    const pool = new ExtractPool(jobs, { defaultProvider: ctx.defaultModelProvider, ...ctx.extract });
-    try {
-      let done = report.unchanged;
-      for (let results = await pool.next(); results.length > 0; results = await pool.next()) {
-        let last: string | undefined;
-        for (const { job, outcome } of results) {
-          const plan = planned.get(job.path)!;
-          settle(ctx, plan, outcome, names, report, rows, records, messages);
-          last = job.path;
-          done++;
-        }
-        if (rows.length + records.length >= BATCH_SIZE) {
-          commit();
-          options.onProgress?.({ scanned: done, total: files.length, indexed: report.indexed, ...(last ? { path: last } : {}) });
-          options.signal?.throwIfAborted();
-        }
+    if (pool) pool.add(jobs);
+    else pool = new ExtractPool(jobs, { defaultProvider: ctx.defaultModelProvider, ...ctx.extract });
+    let done = report.unchanged;
+    for (let results = await pool.next(); results.length > 0; results = await pool.next()) {
+      let last: string | undefined;
+      for (const { job, outcome } of results) {
+        const plan = planned.get(job.path)!;
+        settle(ctx, plan, outcome, names, report, rows, records, messages);
+        last = job.path;
+        done++;
       }
-      commit();
-    } finally {
-      await pool.close();
+      if (rows.length + records.length >= BATCH_SIZE) {
+        commit();
+        options.onProgress?.({ scanned: done, total: files.length, indexed: report.indexed, ...(last ? { path: last } : {}) });
+        options.signal?.throwIfAborted();
+      }
     }
+    commit();
     report.removed = removeVanished(db, known.values(), seenIds);
     db.resolveInheritedMessages();
     options.onProgress?.({ scanned: files.length, total: files.length, indexed: report.indexed });
@@ -186,10 +185,24 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     if (idx) marks.push([SESSION_INDEX_KEY, formatSessionIndexMark(idx)]);
     db.setMetaMany(marks);
   } finally {
+    await pool?.close();
     db.releaseLease(REINDEX_LEASE, owner);
   }
   report.durationMs = ctx.now() - started;
   return report;
+}
+
+/** Entries of the watched folders (names only, no `stat`): how many files a cold build will likely extract. */
+function roughRolloutCount(home: string): number {
+  let n = 0;
+  for (const { dir } of watchedDirPaths(home)) {
+    try {
+      n += readdirSync(dir).length;
+    } catch {
+      // A missing folder holds nothing.
+    }
+  }
+  return n;
 }
 
 /** Each thread's latest non-blank name in `session_index.jsonl` (read synchronously, in one go). */
