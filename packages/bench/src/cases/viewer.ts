@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 import { LocalThreadStore } from "@skein/thread-store";
+import type { Page } from "playwright-core";
 import { atMost, type BenchCase, type BenchContext, type Figure } from "../bench-context.js";
 import { generateLargeRollout } from "../generate-home.js";
 import { nowMs, summarize } from "../stats.js";
@@ -71,6 +72,36 @@ const SEARCH_IN_PAGE = `async (term) => {
   return performance.now() - start;
 }`;
 
+// Runs in every page before its own script: when the first list rows or transcript entries are
+// put in the document, marks them for the Element Timing API, whose renderTime is when the
+// frame showing them was presented, in ms since the navigation started (Performance API time
+// origin): what a person sees, without the driver's polling delay. If the browser reports no
+// element timing, the end of the next frame after the insertion stands in.
+const FIRST_ROWS_MARK = `(() => {
+  const rows = "#threads .row, #transcript [data-position]";
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.identifier === "skein-first" && window.__skeinFirstRows === undefined) window.__skeinFirstRows = e.renderTime || e.loadTime;
+  }).observe({ type: "element", buffered: true });
+  const observer = new MutationObserver(() => {
+    const found = document.querySelectorAll(rows);
+    if (found.length === 0) return;
+    observer.disconnect();
+    for (const node of found) for (const el of [node, ...node.querySelectorAll("*")]) el.setAttribute("elementtiming", "skein-first");
+    requestAnimationFrame(() => setTimeout(() => (window.__skeinFrameAfterRows = performance.now()), 0));
+  });
+  observer.observe(document, { childList: true, subtree: true });
+})()`;
+
+/** Navigates to `url` and resolves with [ms to the first rows drawn (in the page), ms the driver saw]. */
+async function firstRows(page: Page, url: string, selector: string): Promise<[number, number]> {
+  const start = nowMs();
+  await page.goto(url);
+  await page.locator(selector).first().waitFor({ timeout: 300_000 });
+  const driver = nowMs() - start;
+  await page.waitForFunction("window.__skeinFirstRows !== undefined || performance.now() - (window.__skeinFrameAfterRows ?? Infinity) > 2000");
+  return [(await page.evaluate("window.__skeinFirstRows ?? window.__skeinFrameAfterRows")) as number, driver];
+}
+
 /** Case 7: the web viewer in Debian's chromium, on the 10,000-thread home and a 1 GB thread. */
 export const viewerCase: BenchCase = {
   id: "viewer",
@@ -109,14 +140,14 @@ export const viewerCase: BenchCase = {
     const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 800 } });
     try {
       const page = await browser.newPage();
+      await page.addInitScript(FIRST_ROWS_MARK);
       await page.goto(served.url); // sets the token cookie
       await page.locator("#threads .row").first().waitFor();
       const nav: number[] = [];
+      const navDriver: number[] = [];
       for (let run = 0; run < ctx.sizes.runs + 1; run++) {
-        const start = nowMs();
-        await page.goto(`${served.origin}/`);
-        await page.locator("#threads .row").first().waitFor();
-        if (run > 0) nav.push(nowMs() - start); // the first is a warm-up
+        const [ms, driver] = await firstRows(page, `${served.origin}/`, "#threads .row");
+        if (run > 0) (nav.push(ms), navDriver.push(driver)); // the first is a warm-up
       }
       const search: number[] = [];
       for (let run = 0; run < ctx.sizes.runs + 1; run++) {
@@ -126,22 +157,22 @@ export const viewerCase: BenchCase = {
       await page.goto(tail.url);
       await page.locator("#threads .row").first().waitFor();
       const last: number[] = [];
+      const lastDriver: number[] = [];
       let cold = Number.NaN;
       for (let run = 0; run < Math.min(3, ctx.sizes.runs) + 1; run++) {
-        const start = nowMs();
-        await page.goto(`${tail.origin}/t/${tailId}`);
-        await page.locator("#transcript [data-position]").first().waitFor({ timeout: 300_000 });
-        if (run > 0) last.push(nowMs() - start);
-        else cold = nowMs() - start;
+        const [ms, driver] = await firstRows(page, `${tail.origin}/t/${tailId}`, "#transcript [data-position]");
+        if (run > 0) (last.push(ms), lastDriver.push(driver));
+        else cold = ms;
       }
       const n = summarize(nav);
       const s = summarize(search);
       const l = summarize(last);
+      const seen = (values: number[]) => `the driver (playwright) saw it after ${Math.round(summarize(values).median)} ms`;
       const mb = Math.round(ctx.sizes.tailBytes / 1024 / 1024);
       figures.push(
-        atMost({ case: C, name: `navigation to the first rows visible, ${ctx.sizes.homeThreads} threads`, unit: "ms", value: n.median, stats: n }, 500),
-        atMost({ case: C, name: `typing a search term to hits visible ("${term}")`, unit: "ms", value: s.median, stats: s, note: "includes the page's 40 ms typing debounce" }, 200),
-        atMost({ case: C, name: `opening the last page of a ${mb} MB thread`, unit: "ms", value: l.median, stats: l }, 300),
+        atMost({ case: C, name: `navigation to the first rows visible, ${ctx.sizes.homeThreads} threads`, unit: "ms", value: n.median, stats: n, note: `navigation start to the frame that showed the first rows (Element Timing); ${seen(navDriver)}` }, 500),
+        atMost({ case: C, name: `typing a search term to hits visible ("${term}")`, unit: "ms", value: s.median, stats: s, note: "the page searches at the first keystroke (no debounce)" }, 200),
+        atMost({ case: C, name: `opening the last page of a ${mb} MB thread`, unit: "ms", value: l.median, stats: l, note: `navigation start to the frame that showed the first entries (Element Timing); ${seen(lastDriver)}` }, 300),
         { case: C, name: `  its first opening in this run`, unit: "ms", value: cold, note: "the store builds the thread's item index on first use and keeps it" },
       );
     } finally {

@@ -121,6 +121,8 @@ export function apiRoutes({ store, label, refresher }: ApiOptions): Hono {
     guarded(async (c) => {
       const term = (c.req.query("q") ?? "").trim();
       if (term === "") return c.json({ items: [], nextCursor: null });
+      // The page aborts the search of an older keystroke: skip it when it waited in line.
+      if (c.req.raw.signal.aborted) return c.body(null, 204);
       const cursor = c.req.query("cursor");
       const q = c.req.query();
       const page = await store.searchThreads({

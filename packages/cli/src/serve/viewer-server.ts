@@ -3,8 +3,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { ThreadStore } from "@skein/thread-store";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { apiRoutes } from "./api-routes.js";
+import { pageWithBootData } from "./boot-data.js";
 import { IndexRefresher } from "./index-refresher.js";
 import { viewerGuard } from "./security.js";
 import { loadViewerAssets, type ViewerAssets } from "./static-files.js";
@@ -34,19 +35,15 @@ export interface ViewerServer {
   close(): Promise<void>;
 }
 
-const THREAD_PATH = /^\/t\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-
 /**
- * The page with `<link rel=preload as=fetch>` for the API calls its route makes first, so they
- * run while the script loads instead of after it (docs/viewer.md, "Speed"). The URLs must be
- * exactly those packages/viewer/src/app/api.ts builds for the default list and a thread's end.
+ * Adds `Server-Timing: app;dur=<ms>` (the time this server spent on the request), which the
+ * browser's Resource Timing shows next to the network times (docs/viewer.md, "Speed").
  */
-export function withPreloads(index: string, path: string): string {
-  const thread = THREAD_PATH.exec(path)?.[1]?.toLowerCase();
-  const urls = path === "/" ? ["/api/threads?sort=updated&limit=50"] : thread ? [`/api/threads/${thread}`, `/api/threads/${thread}/entries`] : [];
-  const links = urls.map((url) => `<link rel="preload" href="${url}" as="fetch" crossorigin="anonymous">`).join("");
-  return links === "" ? index : index.replace("</head>", `${links}</head>`);
-}
+const serverTiming: MiddlewareHandler = async (c, next) => {
+  const start = performance.now();
+  await next();
+  c.res.headers.append("Server-Timing", `app;dur=${(performance.now() - start).toFixed(1)}`);
+};
 
 /** The viewer as a Hono app: the guard, the API, then the page for every other path. */
 export function viewerApp(options: {
@@ -59,9 +56,11 @@ export function viewerApp(options: {
   refresher?: IndexRefresher;
 }): Hono {
   const app = new Hono();
+  app.use("*", serverTiming);
   app.use("*", viewerGuard({ token: options.token, port: options.port, host: options.host }));
-  app.route("/api", apiRoutes({ store: options.store, label: options.label, ...(options.refresher && { refresher: options.refresher }) }));
-  app.get("*", (c) => {
+  const api = apiRoutes({ store: options.store, label: options.label, ...(options.refresher && { refresher: options.refresher }) });
+  app.route("/api", api);
+  app.get("*", async (c) => {
     const file = options.assets.files.get(c.req.path);
     if (file) {
       c.header("Content-Type", file.type);
@@ -70,7 +69,7 @@ export function viewerApp(options: {
     }
     if (c.req.path.startsWith("/assets/")) return c.text("not found", 404);
     c.header("Cache-Control", "no-store");
-    return c.html(withPreloads(options.assets.index, c.req.path));
+    return c.html(await pageWithBootData(options.assets.index, c.req.path, api));
   });
   app.all("*", (c) => c.json({ error: "method not allowed" }, 405));
   return app;

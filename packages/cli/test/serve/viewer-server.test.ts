@@ -68,10 +68,28 @@ describe("skein serve: the viewer's server", () => {
     expect(page.body).toContain('<div id="app">');
     expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
-    // The first API calls of a route are preloaded while the script loads.
-    expect(page.body).toContain('<link rel="preload" href="/api/threads?sort=updated&limit=50" as="fetch" crossorigin="anonymous">');
+    // The answers of a route's first API calls are in the page, as data the browser does not run.
+    expect(page.body).toContain('<script type="application/json" data-boot-url="/api/threads?sort=updated&amp;limit=50">');
+    expect(page.headers["server-timing"]).toMatch(/^app;dur=\d+(\.\d+)?$/);
     const thread = await send(server, `/t/${threadId}`, { headers: authed() });
-    expect(thread.body).toContain(`<link rel="preload" href="/api/threads/${threadId}/entries" as="fetch" crossorigin="anonymous">`);
+    expect(thread.body).toContain(`<script type="application/json" data-boot-url="/api/threads/${threadId}/entries">`);
+  });
+
+  it("puts a route's first API answers into its page: the same JSON as the API, with no `<` that could end the script element", async () => {
+    const page = await send(server, "/", { headers: authed() });
+    const block = /<script type="application\/json" data-boot-url="\/api\/threads\?sort=updated&amp;limit=50">([^<]*)<\/script>/.exec(page.body);
+    expect(block).not.toBeNull();
+    // The preview holds `<script>…</script>` and `<img onerror>`: escaped as \u003c inside the JSON.
+    expect(block![1]).toContain("\\u003cscript>");
+    const api = JSON.parse((await send(server, "/api/threads?sort=updated&limit=50", { headers: authed() })).body) as unknown;
+    expect(JSON.parse(block![1]!)).toEqual(api);
+    const thread = await send(server, `/t/${threadId}`, { headers: authed() });
+    const entries = /data-boot-url="\/api\/threads\/[0-9a-f-]+\/entries">([^<]*)<\/script>/.exec(thread.body);
+    expect((JSON.parse(entries![1]!) as { entries: { kind: string; text?: string }[] }).entries.find((e) => e.kind === "user")?.text).toBe(xss);
+    // A page with nothing to answer first (an unknown thread: 404) gets no data block.
+    const missing = await send(server, "/t/00000000-0000-4000-8000-000000000000", { headers: authed() });
+    expect(missing.status).toBe(200);
+    expect(missing.body).not.toContain("data-boot-url");
   });
 
   it("refuses the page and the API without the token, and a wrong token", async () => {

@@ -80,9 +80,28 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Answers the server put into the page itself (`<script type="application/json"
+ * data-boot-url=…>`, see viewer-server.ts): the first API calls of a route need no round trip.
+ * Each is used once, for a GET of exactly its URL; later calls (polls, reloads) go to the server.
+ */
+const boot = new Map<string, string>();
+for (const node of document.querySelectorAll<HTMLScriptElement>("script[data-boot-url]")) boot.set(node.dataset["bootUrl"]!, node.textContent ?? "");
+
+function takeBoot(path: string): unknown {
+  const text = boot.get(path);
+  if (text === undefined) return undefined;
+  boot.delete(path);
+  return JSON.parse(text) as unknown;
+}
+
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  if (method === "GET") {
+    const inlined = takeBoot(path);
+    if (inlined !== undefined) return inlined as T;
+  }
   // GETs carry no extra header, so they match the page's <link rel=preload> requests (viewer-server.ts).
-  const init: RequestInit = { method, credentials: "same-origin" };
+  const init: RequestInit = { method, credentials: "same-origin", ...(signal && { signal }) };
   if (body !== undefined) {
     init.headers = { "content-type": "application/json" };
     init.body = JSON.stringify(body);
@@ -110,8 +129,9 @@ export const api = {
       "GET",
       `/api/threads${query({ archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, sort: q.sort, asc: q.asc ? 1 : undefined, cursor, limit, refresh: refresh ? 1 : undefined })}`,
     ),
-  search: (term: string, q: ListQuery, cursor: string | null) =>
-    call<SearchPage>("GET", `/api/search${query({ q: term, archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, cursor })}`),
+  /** `signal`: a newer keystroke aborts the request of an older one. */
+  search: (term: string, q: ListQuery, cursor: string | null, signal?: AbortSignal) =>
+    call<SearchPage>("GET", `/api/search${query({ q: term, archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, cursor })}`, undefined, signal),
   thread: (id: string) => call<ThreadDetail>("GET", `/api/threads/${enc(id)}`),
   entries: (id: string, before: string | null, around?: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ before, around })}`),
   entriesAfter: (id: string, after: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ after })}`),

@@ -4,8 +4,6 @@ import { navigate } from "./router.js";
 import { projectOf, relativeTime, sourceLabel } from "./time.js";
 
 const POLL_MS = 2000;
-/** Waits this long after a keystroke before searching (a burst of typing makes one request). */
-const SEARCH_DEBOUNCE_MS = 40;
 const SOURCES = ["", "cli", "vscode", "exec", "mcp", "subagent"];
 
 export const DEFAULT_QUERY: ListQuery = { archived: false, cwd: "", source: "", provider: "", sort: "updated", asc: false };
@@ -143,21 +141,21 @@ export function ThreadList({ query, setQuery }: { query: ListQuery; setQuery: (q
     return () => clearInterval(timer);
   }, [query]);
 
-  // Search as you type (the store's search; hits with snippets).
+  // Search as you type (the store's search; hits with snippets): every keystroke asks at once
+  // and aborts the request of the previous one, so no debounce delay and no stale hits
+  // (docs/viewer.md, "Speed").
   useEffect(() => {
     const text = term.trim();
     if (text === "") {
       setHits(null);
       return;
     }
-    let live = true;
-    const timer = setTimeout(() => {
-      api
-        .search(text, query, null)
-        .then((page) => live && (setHits(page.items), setSelected(0)))
-        .catch((e: Error) => live && setError(e.message));
-    }, SEARCH_DEBOUNCE_MS);
-    return () => ((live = false), clearTimeout(timer));
+    const controller = new AbortController();
+    api
+      .search(text, query, null, controller.signal)
+      .then((page) => !controller.signal.aborted && (setHits(page.items), setSelected(0)))
+      .catch((e: Error) => !controller.signal.aborted && setError(e.message));
+    return () => controller.abort();
   }, [term, query]);
 
   const shown = hits ? hits.map((h) => h.thread) : rows;

@@ -5,6 +5,12 @@ import { navigate } from "./router.js";
 import { projectOf, relativeTime, sourceLabel } from "./time.js";
 
 const POLL_MS = 1500;
+/**
+ * A thread opened at its end first draws only its newest entries (enough to fill a screen),
+ * then the rest of the page after that frame: the first look waits for a dozen entries'
+ * Markdown, not a hundred (docs/viewer.md, "Speed").
+ */
+const FIRST_FRAME_ENTRIES = 12;
 
 function ThreadLink({ id, label }: { id: string; label: string }) {
   return (
@@ -74,6 +80,8 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [reload, setReload] = useState(0);
   const [loaded, setLoaded] = useState(false);
+  /** Entries before this index wait for the frame after the first (see FIRST_FRAME_ENTRIES). */
+  const [windowStart, setWindowStart] = useState(0);
   const last = useRef(-1);
   const top = useRef<HTMLDivElement>(null);
   const keepBottom = useRef<number | null>(null);
@@ -103,6 +111,7 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
     api.entries(id, null, around ? Number(around[1]) : undefined).then(
       (page) => {
         setEntries(page.entries);
+        setWindowStart(around ? 0 : Math.max(0, page.entries.length - FIRST_FRAME_ENTRIES));
         setLoaded(true);
         setBefore(page.before);
         last.current = page.lastPosition;
@@ -128,10 +137,17 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
       node?.scrollIntoView({ block: "center" });
       node?.classList.add("linked");
     }
-  }, [entries]);
+  }, [entries, windowStart]);
+
+  // The rest of the first page, once the newest entries are on screen (effects run after paint).
+  useEffect(() => {
+    if (windowStart === 0) return;
+    keepBottom.current = document.documentElement.scrollHeight - window.scrollY;
+    setWindowStart(0);
+  }, [windowStart]);
 
   const loadOlder = useCallback(() => {
-    if (before === null || loadingOlder) return;
+    if (before === null || loadingOlder || windowStart > 0) return;
     setLoadingOlder(true);
     api
       .entries(id, before)
@@ -141,7 +157,7 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
         setBefore(page.before);
       }, (e: Error) => setError(e.message))
       .finally(() => setLoadingOlder(false));
-  }, [id, before, loadingOlder]);
+  }, [id, before, loadingOlder, windowStart]);
 
   useEffect(() => {
     const node = top.current;
@@ -230,7 +246,7 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
         </div>
       )}
       <section id="transcript">
-        {entries.map((entry) => (
+        {(windowStart > 0 ? entries.slice(windowStart) : entries).map((entry) => (
           <EntryView key={entry.position} entry={entry} threadId={id} onFork={fork} />
         ))}
       </section>
