@@ -65,12 +65,32 @@ export function listIndexedFiles(conn: Connection): IndexedFile[] {
   return (statement(conn, `SELECT ${COLUMNS} FROM indexed_files ORDER BY path`).all() as SqlIndexedFile[]).map(fromSql);
 }
 
-/** What a reindex compares with a file on disk: one tuple per record (no per-row objects). */
-export type IndexedFileStamp = [path: string, size: number, mtimeMs: number, byteOffset: number, status: IndexedFileStatus, threadId: string | null];
+/**
+ * What a reindex compares with a file on disk: one tuple per record (no per-row objects).
+ * `messagesAt`: how far the thread's messages are indexed when that was from this very file
+ * (the message state of the thread's current row names this path), else null.
+ */
+export type IndexedFileStamp = [
+  path: string,
+  size: number,
+  mtimeMs: number,
+  byteOffset: number,
+  status: IndexedFileStatus,
+  threadId: string | null,
+  messagesAt: number | null,
+];
 
 /** Every record as a {@link IndexedFileStamp}, unordered. */
 export function listIndexedFileStamps(conn: Connection): IndexedFileStamp[] {
-  return statement(conn, "SELECT path, size, mtime_ms, byte_offset, status, thread_id FROM indexed_files").raw(true).all() as IndexedFileStamp[];
+  // One query instead of the records and the message states apart: a reindex of an unchanged
+  // 10k-file home spent as long building the second map as comparing the files.
+  return statement(
+    conn,
+    `SELECT f.path, f.size, f.mtime_ms, f.byte_offset, f.status, f.thread_id, CASE WHEN t.id IS NULL THEN NULL ELSE s.byte_offset END
+     FROM indexed_files f
+     LEFT JOIN thread_message_state s ON s.thread_id = f.thread_id AND s.rollout_path = f.path
+     LEFT JOIN threads t ON t.id = s.thread_id AND t.seq = s.thread_seq`,
+  ).raw(true).all() as IndexedFileStamp[];
 }
 
 /** The records of the files directly inside `dir` (a range scan of the primary key), by path. */

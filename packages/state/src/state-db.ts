@@ -264,8 +264,9 @@ export class StateDb {
   }
 
   /**
-   * Every record as a `[path, size, mtimeMs, byteOffset, status, threadId]` tuple, unordered:
-   * the cheap form a reindex compares 10,000s of files with.
+   * Every record as a `[path, size, mtimeMs, byteOffset, status, threadId, messagesAt]` tuple,
+   * unordered: the cheap form a reindex compares 10,000s of files with (`messagesAt`: see
+   * {@link IndexedFileStamp}).
    */
   listIndexedFileStamps(): IndexedFileStamp[] {
     return files.listIndexedFileStamps(this.#live());

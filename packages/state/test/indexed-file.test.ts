@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../src/index.js";
-import { useTempDb } from "./helpers/builders.js";
+import { threadRow, useTempDb } from "./helpers/builders.js";
 
 describe("indexed files", () => {
   const temp = useTempDb();
@@ -39,5 +39,35 @@ describe("indexed files", () => {
     const db = temp.open();
     expect(() => db.recordIndexedFiles([record("/s/a.jsonl"), { ...record("/s/b.jsonl"), size: -1 }])).toThrow(InvalidArgumentError);
     expect(db.listIndexedFiles()).toEqual([]);
+  });
+
+  it("stamps say how far each file's messages are indexed, only for the file its thread's messages came from", () => {
+    const db = temp.open();
+    const a = threadRow({ rolloutPath: "/s/a.jsonl" });
+    const b = threadRow({ rolloutPath: "/s/b.jsonl" });
+    db.writeIndexBatch({
+      rows: [a, b],
+      files: [
+        { ...record("/s/a.jsonl", 100), threadId: a.threadId },
+        { ...record("/s/b.jsonl", 200), threadId: b.threadId },
+        // The archived copy of b: b's messages were read from the active file, not this one.
+        { ...record("/x/b.jsonl", 200), threadId: b.threadId },
+        record("/s/no-thread.jsonl", 7),
+      ],
+      messages: [
+        { threadId: a.threadId, mode: "replace", messages: [], rolloutPath: "/s/a.jsonl", byteOffset: 90, itemCount: 0 },
+        { threadId: b.threadId, mode: "replace", messages: [], rolloutPath: "/s/b.jsonl", byteOffset: 200, itemCount: 0 },
+      ],
+    });
+    const stamps = new Map(db.listIndexedFileStamps().map((s) => [s[0], s]));
+    expect(stamps.get("/s/a.jsonl")).toEqual(["/s/a.jsonl", 100, 5000, 100, "indexed", a.threadId, 90]);
+    expect(stamps.get("/s/b.jsonl")?.[6]).toBe(200);
+    expect(stamps.get("/x/b.jsonl")?.[6]).toBeNull();
+    expect(stamps.get("/s/no-thread.jsonl")).toEqual(["/s/no-thread.jsonl", 7, 5000, 7, "indexed", null, null]);
+    // A row that replaced the thread's (a new seq) makes its old message state stale.
+    db.deleteThread(a.threadId);
+    db.upsertThread(a);
+    db.recordIndexedFiles([{ ...record("/s/a.jsonl", 100), threadId: a.threadId }]);
+    expect(new Map(db.listIndexedFileStamps().map((s) => [s[0], s])).get("/s/a.jsonl")?.[6]).toBeNull();
   });
 });

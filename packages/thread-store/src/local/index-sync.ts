@@ -15,7 +15,7 @@ import {
   type ExtractedThreadMetadata,
   type RolloutFileInfo,
 } from "@skein/rollout";
-import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type MessageState, type StateDb, type ThreadMessagesInput, type ThreadRow } from "@skein/state";
+import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type IndexedFileStamp, type MessageState, type StateDb, type ThreadMessagesInput, type ThreadRow } from "@skein/state";
 import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
 import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
@@ -74,6 +74,10 @@ function shadowedBy(row: ThreadRow | undefined, file: { path: string; archived: 
 /** What the index recorded about a file, as a reindex compares it. */
 type Stamp = Pick<IndexedFile, "path" | "size" | "mtimeMs" | "byteOffset" | "status" | "threadId">;
 
+function stampOf([path, size, mtimeMs, byteOffset, status, threadId]: IndexedFileStamp): Stamp {
+  return { path, size, mtimeMs, byteOffset, status, ...(threadId === null ? {} : { threadId }) };
+}
+
 /** A file the reindex extracts, with what the report needs once its outcome is in. */
 interface Planned {
   file: RolloutFileInfo;
@@ -111,16 +115,9 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     const scan = scanHome(ctx.home, { onRefused: (error) => report.problems.push({ path: error.message, reason: "symlink resolves outside the home" }) });
     const { files } = scan;
     report.scanned = files.length;
-    const known = new Map<string, Stamp>();
-    for (const [path, size, mtimeMs, byteOffset, status, threadId] of db.listIndexedFileStamps()) {
-      known.set(path, { path, size, mtimeMs, byteOffset, status, ...(threadId === null ? {} : { threadId }) });
-    }
-    const messageStates = new Map<string, [path: string, byteOffset: number]>();
-    for (const [threadId, path, byteOffset] of db.listMessageStates()) messageStates.set(threadId, [path, byteOffset]);
-    const messagesCurrent = (file: RolloutFileInfo, prev: Stamp) => {
-      const m = messageStates.get(file.threadId);
-      return m !== undefined && m[0] === file.path && m[1] === prev.byteOffset;
-    };
+    // Tuples, not objects: an incremental reindex compares every file of the home with these.
+    const known = new Map<string, IndexedFileStamp>();
+    for (const stamp of db.listIndexedFileStamps()) known.set(stamp[0], stamp);
     const seenIds = new Set<string>();
     const claimed = new Set<string>();
     const planned = new Map<string, Planned>();
@@ -130,13 +127,14 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     let messages: ThreadMessagesInput[] = [];
     for (const file of files) {
       seenIds.add(file.threadId);
-      const prev = known.get(file.path);
-      known.delete(file.path);
-      const stampUnchanged = prev && prev.size === file.size && prev.mtimeMs === file.mtimeMs && prev.status !== "failed";
-      if (!options.full && stampUnchanged && messagesCurrent(file, prev)) {
+      const stamp = known.get(file.path);
+      if (stamp !== undefined) known.delete(file.path);
+      // Unchanged: same size and mtime as recorded, not failed, and its messages indexed to the same offset.
+      if (!options.full && stamp !== undefined && stamp[1] === file.size && stamp[2] === file.mtimeMs && stamp[4] !== "failed" && stamp[6] === stamp[3]) {
         report.unchanged++;
         continue;
       }
+      const prev = stamp && stampOf(stamp);
       const existing = hasRows ? db.getThread(file.threadId) : undefined;
       // Active files come before archived ones in the scan, so the first claim of a thread wins.
       if (claimed.has(file.threadId) || shadowedBy(existing, file)) {
@@ -174,7 +172,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
       }
     }
     commit();
-    report.removed = removeVanished(db, known.values(), seenIds);
+    report.removed = removeVanished(db, [...known.values()].map(stampOf), seenIds);
     db.resolveInheritedMessages();
     options.onProgress?.({ scanned: files.length, total: files.length, indexed: report.indexed });
     const now = String(ctx.now());
