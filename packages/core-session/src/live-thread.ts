@@ -1,5 +1,12 @@
 import { ThreadMetadataPatch, type RolloutItem, type RolloutLine, type ThreadId } from "@skein/protocol";
-import { isPersistedRolloutItem, persistedRolloutItems } from "@skein/rollout";
+import {
+  type PreparedRawRolloutItem,
+  type RawRolloutItem,
+  isPersistedRawRolloutItem,
+  isPersistedRolloutItem,
+  persistedRolloutItems,
+  prepareRawRolloutItems,
+} from "@skein/rollout";
 import type { CreateThreadParams, ResumeThreadParams, ThreadRecord, ThreadStore } from "@skein/thread-store";
 import { InvalidSessionRequestError, MetadataUpdateError, ThreadClosedError } from "./errors.js";
 import { type PendingMetadataUpdate, ThreadMetadataSync, type ThreadMetadataSyncOptions } from "./thread-metadata-sync.js";
@@ -137,6 +144,33 @@ export class LiveThread {
     });
   }
 
+  /**
+   * {@link appendItems} for items whose payload is already JSON text (a model stream's output
+   * item): `{ type: "response_item", payloadJson }`. Each payload is checked with one scan and
+   * written as given, the same bytes `appendItems` writes for the parsed item (a text in another
+   * spelling, e.g. with whitespace, is re-printed). The metadata patch is derived as for objects;
+   * only the payloads it reads (user messages, token counts, goals, turn contexts) are parsed.
+   * A store without `appendRawItems` gets the parsed items. Docs: docs/live-threads.md, "Appending JSON text".
+   * @throws InvalidSessionRequestError when an item is malformed; nothing of the batch is written.
+   */
+  appendRawItems(items: readonly RawRolloutItem[]): Promise<void> {
+    let prepared: PreparedRawRolloutItem[];
+    try {
+      prepared = prepareRawRolloutItems(items);
+    } catch (error) {
+      return Promise.reject(new InvalidSessionRequestError((error as Error).message, { cause: error }));
+    }
+    return this.#serial(async () => {
+      this.#assertOpen();
+      const canonical = prepared.every(isPersistedRawRolloutItem) ? prepared : prepared.filter(isPersistedRawRolloutItem);
+      if (canonical.length === 0) return;
+      if (this.store.appendRawItems) await this.store.appendRawItems({ threadId: this.threadId, items: canonical });
+      else await this.store.appendItems({ threadId: this.threadId, items: canonical.map(parsedItem) });
+      const update = this.#sync.observeAppendedRawItems(canonical);
+      if (update) await this.#sendDerived(update, this.#options.flushBeforeMetadata ?? true);
+    });
+  }
+
   /** Materializes the thread (writes `session_meta` and queued items), then sends any pending patch. */
   persist(): Promise<void> {
     return this.#serial(async () => {
@@ -270,6 +304,10 @@ function start<T>(operation: () => Promise<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error as Error);
   }
+}
+
+function parsedItem(item: PreparedRawRolloutItem): RolloutItem {
+  return { type: item.type, payload: item.parsePayload() } as RolloutItem;
 }
 
 /** A resumed thread that already has a name must not get a derived one. Unknown = assume named. */

@@ -9,6 +9,7 @@ import {
   userMessageOf,
   userMessagePreview,
 } from "@skein/protocol";
+import type { PreparedRawRolloutItem } from "@skein/rollout";
 
 // Behaviour: docs/live-threads.md, "Metadata sync" (what each record derives).
 
@@ -158,6 +159,26 @@ export class ThreadMetadataSync {
     this.#merge(patch);
     if (!affected && onlyTouch(this.#pending!) && this.#touchIsRecent(now)) return undefined;
     return this.takePending();
+  }
+
+  /**
+   * {@link observeAppendedItems} for raw items (payload as JSON text). Only the payloads the
+   * rules read are parsed: `session_meta`, `turn_context` and the `event_msg`s of
+   * {@link PAYLOAD_READING_EVENTS}; every other record is seen through its kinds alone.
+   */
+  observeAppendedRawItems(items: readonly PreparedRawRolloutItem[]): PendingMetadataUpdate | undefined {
+    let observed: ObservedItem[] | undefined;
+    for (const item of items) {
+      if (!isDerivingKind(item.type)) continue;
+      (observed ??= []).push(readsPayload(item) ? { type: item.type, payload: item.parsePayload() } : kindsOnly(item));
+    }
+    if (observed === undefined) {
+      this.#deferCreate = false;
+      this.#deferResume = false;
+      return this.#touch(this.#now());
+    }
+    // The other records would only touch `updatedAt`, which observing the deriving ones does too.
+    return this.observeAppendedItems(observed);
   }
 
   /**
@@ -358,7 +379,23 @@ function onlyTouch(patch: ThreadMetadataPatch): boolean {
 
 /** The record kinds `#derive` reads; anything else only touches `updatedAt`. */
 function isDerivingItem(item: ObservedItem): boolean {
-  return item.type === "event_msg" || item.type === "turn_context" || item.type === "session_meta";
+  return isDerivingKind(item.type);
+}
+
+function isDerivingKind(type: string): boolean {
+  return type === "event_msg" || type === "turn_context" || type === "session_meta";
+}
+
+/** `event_msg`s whose payload `#derive` reads beyond its `type` (`userMessageOf`, `goalObjectiveOf`, token usage). */
+const PAYLOAD_READING_EVENTS = new Set(["token_count", "user_message", "thread_goal_updated", "item_completed"]);
+
+function readsPayload(item: PreparedRawRolloutItem): boolean {
+  return item.type !== "event_msg" || (item.payloadType !== undefined && PAYLOAD_READING_EVENTS.has(item.payloadType));
+}
+
+/** A raw record as the rules see it when they need only its kinds: `{ type, payload: { type } }`. */
+function kindsOnly(item: PreparedRawRolloutItem): ObservedItem {
+  return { type: item.type, payload: item.payloadType === undefined ? {} : { type: item.payloadType } } as ObservedItem;
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -11,7 +11,8 @@ export type RolloutErrorCode =
   | "recorder_closed"
   | "path_outside_home"
   | "corrupt_compressed_rollout"
-  | "read_only_rollout";
+  | "read_only_rollout"
+  | "invalid_raw_item";
 
 /** Base class of every error `@skein/rollout` throws. */
 export abstract class RolloutError extends Error {
@@ -164,6 +165,18 @@ export class ReadOnlyRolloutError extends RolloutError {
   }
 }
 
+/** A raw item (payload as JSON text) is malformed: nothing of its batch was written. */
+export class InvalidRawRolloutItemError extends RolloutError {
+  override readonly name = "InvalidRawRolloutItemError";
+  readonly code = "invalid_raw_item";
+  /** Index of the bad item in the batch. */
+  readonly index: number;
+  constructor(index: number, reason: string, options?: ErrorOptions) {
+    super(`invalid raw item [${index}]: ${reason}`, options);
+    this.index = index;
+  }
+}
+
 const CODES: ReadonlySet<string> = new Set<RolloutErrorCode>([
   "empty_rollout",
   "rollout_not_found",
@@ -177,6 +190,7 @@ const CODES: ReadonlySet<string> = new Set<RolloutErrorCode>([
   "path_outside_home",
   "corrupt_compressed_rollout",
   "read_only_rollout",
+  "invalid_raw_item",
 ]);
 
 /** True for any {@link RolloutError}, even from another copy of this package (checks `code`). */

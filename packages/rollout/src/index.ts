@@ -1,4 +1,5 @@
-export { isPersistedRolloutItem, persistedRolloutItems } from "./policy.js";
+export { isPersistedRolloutItem, isPersistedRecord, persistedRolloutItems } from "./policy.js";
+export { PreparedRawRolloutItem, isPersistedRawRolloutItem, prepareRawRolloutItem, prepareRawRolloutItems, type RawRolloutItem } from "./raw-item.js";
 export {
   SESSIONS_SUBDIR,
   ARCHIVED_SESSIONS_SUBDIR,
@@ -27,13 +28,12 @@ export {
 } from "./home-scan.js";
 export {
   RolloutRecorder,
-  appendRolloutItemsToPath,
   type RecorderSessionMeta,
   type RecordableItem,
   type RolloutRecorderCreateOptions,
   type RolloutRecorderResumeOptions,
-  type AppendRolloutItemsOptions,
 } from "./rollout-recorder.js";
+export { appendRolloutItemsToPath, type AppendRolloutItemsOptions } from "./append-to-path.js";
 export {
   iterateRolloutLines,
   iterateRolloutLineBatches,
@@ -64,6 +64,7 @@ export {
   PathOutsideHomeError,
   CorruptCompressedRolloutError,
   ReadOnlyRolloutError,
+  InvalidRawRolloutItemError,
   isRolloutError,
   type RolloutErrorCode,
 } from "./errors.js";

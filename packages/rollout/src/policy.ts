@@ -36,12 +36,18 @@ const DROPPED_RESPONSE_ITEMS = new Set(["compaction_trigger", "other"]);
  * writer's kinds are history we do not understand yet, not noise.
  */
 export function isPersistedRolloutItem(item: Pick<RolloutItem, "type" | "payload">): boolean {
-  if (item.type === "response_item") {
-    const type = (item.payload as { type?: unknown }).type;
-    return !(typeof type === "string" && DROPPED_RESPONSE_ITEMS.has(type));
-  }
-  if (item.type !== "event_msg") return true;
-  const type = (item.payload as { type?: unknown }).type;
+  if (item.type !== "response_item" && item.type !== "event_msg") return true;
+  return isPersistedRecord(item.type, (item.payload as { type?: unknown }).type);
+}
+
+/**
+ * {@link isPersistedRolloutItem} from the record kind and the payload's own `type` alone (what
+ * a raw JSON item's scan yields without parsing the payload).
+ */
+export function isPersistedRecord(recordType: string, payloadType: unknown): boolean {
+  if (recordType === "response_item") return !(typeof payloadType === "string" && DROPPED_RESPONSE_ITEMS.has(payloadType));
+  if (recordType !== "event_msg") return true;
+  const type = payloadType;
   if (typeof type !== "string") return false;
   if (type === "item_completed") return true;
   return PERSISTED_EVENTS.has(type);

@@ -3,7 +3,8 @@ import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { formatRolloutTimestamp, threadIdTimestampMs, type RolloutItem, type SessionMeta } from "@skein/protocol";
 import { MissingSessionMetaError, RolloutNotFoundError, RolloutRecorderClosedError, RolloutWriteError } from "./errors.js";
-import { encodeRolloutLine } from "./internal/encode-rollout-line.js";
+import { encodeRolloutLine, encodeRolloutLineText } from "./internal/encode-rollout-line.js";
+import { PreparedRawRolloutItem, prepareRawRolloutItems, type RawRolloutItem } from "./raw-item.js";
 import { TimestampFormatter } from "./internal/timestamp-formatter.js";
 import { lastOrdinalSync, readFirstLineSync, repairTornTailSync, writeAllSync } from "./internal/rollout-file.js";
 import { activeRolloutPath, parseRolloutFileName } from "./layout.js";
@@ -42,7 +43,7 @@ export interface RolloutRecorderResumeOptions {
 }
 
 interface Pending {
-  item: RecordableItem;
+  item: RecordableItem | PreparedRawRolloutItem;
   timestamp: string;
 }
 
@@ -225,6 +226,24 @@ export class RolloutRecorder {
   }
 
   /**
+   * {@link append} for items whose payload is JSON text: each is checked (one scan; re-printed
+   * only when not in `JSON.stringify`'s spelling) and written as-is, the same bytes the object
+   * path writes. Applies no persistence policy. Docs: docs/rollout-format.md, "Appending JSON text".
+   * @throws InvalidRawRolloutItemError for a malformed item; then nothing of the batch is queued.
+   */
+  appendRaw(items: readonly RawRolloutItem[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new RolloutRecorderClosedError(this.#threadId));
+    let prepared: PreparedRawRolloutItem[];
+    try {
+      prepared = prepareRawRolloutItems(items);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (prepared.length > 0) this.#enqueueItems(prepared);
+    return this.flush();
+  }
+
+  /**
    * Materializes the file (folders 0700, file 0600, `session_meta` first) and writes pending
    * items. Idempotent.
    * @throws RolloutWriteError when writing fails twice; the items stay queued.
@@ -291,9 +310,9 @@ export class RolloutRecorder {
     await this.shutdown();
   }
 
-  #enqueueItems(items: readonly RecordableItem[]): void {
+  #enqueueItems(items: readonly (RecordableItem | PreparedRawRolloutItem)[]): void {
     const timestamp = this.#timestamps.format(this.#now());
-    for (const item of items) this.#pending.push({ item, timestamp: item.timestamp ?? timestamp });
+    for (const item of items) this.#pending.push({ item, timestamp: (item as RecordableItem).timestamp ?? timestamp });
   }
 
   /** The write scheduled by `record()`; a failure leaves the items queued for the next flush. */
@@ -417,7 +436,11 @@ export class RolloutRecorder {
       if (ordinal !== undefined) ordinal++;
     }
     for (const { item, timestamp } of this.#pending) {
-      lines.push(encodeRolloutLine(timestamp, ordinal, item.type, item.payload, item.metadata));
+      lines.push(
+        item instanceof PreparedRawRolloutItem
+          ? encodeRolloutLineText(timestamp, ordinal, item.type, item.payloadJson)
+          : encodeRolloutLine(timestamp, ordinal, item.type, item.payload, item.metadata),
+      );
       if (ordinal !== undefined) ordinal++;
     }
     return { lines, withMeta };
@@ -454,28 +477,6 @@ function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => {
     fsync(fd, (err) => (err ? reject(err) : resolve()));
   });
-}
-
-/** Options of {@link appendRolloutItemsToPath}. */
-export interface AppendRolloutItemsOptions {
-  fsync?: boolean;
-  now?: () => number;
-}
-
-/**
- * One-shot append to a cold thread's rollout (no live recorder may hold it): same torn-tail
- * and ordinal rules as a resumed {@link RolloutRecorder}.
- * @throws RolloutNotFoundError when the file does not exist.
- * @throws RolloutWriteError when writing fails twice.
- */
-export async function appendRolloutItemsToPath(
-  path: string,
-  items: readonly RecordableItem[],
-  options: AppendRolloutItemsOptions = {},
-): Promise<void> {
-  const recorder = await RolloutRecorder.resume({ path, ...options });
-  recorder.record(items);
-  await recorder.shutdown();
 }
 
 /**

@@ -1,4 +1,5 @@
 import type {
+  AppendRawThreadItemsParams,
   AppendThreadItemsParams,
   CreateThreadParams,
   ItemPage,
@@ -54,6 +55,14 @@ export interface ThreadStore {
    * @throws ThreadNotFoundError without a live writer.
    */
   appendItems(params: AppendThreadItemsParams): Promise<void>;
+  /**
+   * Optional: `appendItems` for items whose payload is JSON text, written as given when it is
+   * in `JSON.stringify`'s spelling (the same bytes `appendItems` writes for the parsed items).
+   * Every item is checked before any is written. A store without it gets parsed items through
+   * `appendItems` (LiveThread does that).
+   * @throws InvalidRequestError for a malformed item (nothing written); ThreadNotFoundError without a live writer.
+   */
+  appendRawItems?(params: AppendRawThreadItemsParams): Promise<void>;
   /** Materializes a lazily created thread and writes queued items. Idempotent. @throws ThreadNotFoundError without a live writer. */
   persistThread(params: ThreadIdParams): Promise<void>;
   /** Resolves once every queued item is written (readable by other readers). @throws ThreadNotFoundError without a live writer. */

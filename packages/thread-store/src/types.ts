@@ -8,6 +8,7 @@ import type {
   ThreadId,
   ThreadMetadataPatch,
 } from "@skein/protocol";
+import type { RawRolloutItem } from "@skein/rollout";
 
 /** Facts a store needs to open a live writer. `cwd` absent = no filesystem context. */
 export interface ThreadPersistenceMetadata {
@@ -47,6 +48,12 @@ export interface ResumeThreadParams {
 export interface AppendThreadItemsParams {
   threadId: ThreadId;
   items: RolloutItem[];
+}
+
+/** Items whose payload is JSON text (docs/rollout-format.md, "Appending JSON text"). */
+export interface AppendRawThreadItemsParams {
+  threadId: ThreadId;
+  items: readonly RawRolloutItem[];
 }
 
 export interface StoredThreadHistory {

@@ -1,9 +1,18 @@
 import { existsSync } from "node:fs";
 import type { SessionMeta, ThreadId } from "@skein/protocol";
-import { RolloutRecorder, isArchivedPath, isPersistedRolloutItem, isRolloutError, persistedRolloutItems } from "@skein/rollout";
+import {
+  RolloutRecorder,
+  isArchivedPath,
+  isPersistedRawRolloutItem,
+  isPersistedRolloutItem,
+  isRolloutError,
+  persistedRolloutItems,
+  prepareRawRolloutItems,
+  type PreparedRawRolloutItem,
+} from "@skein/rollout";
 import { ConflictError, InvalidRequestError, ThreadNotFoundError } from "../errors.js";
 import { assertRolloutItems, createSessionMetaItem, parseThreadId, requireCwd } from "../history/index.js";
-import type { AppendThreadItemsParams, CreateThreadParams, ResumeThreadParams, ThreadIdParams } from "../types.js";
+import type { AppendRawThreadItemsParams, AppendThreadItemsParams, CreateThreadParams, ResumeThreadParams, ThreadIdParams } from "../types.js";
 import { adoptEmptyRollout } from "./empty-rollout.js";
 import { resolveRolloutPathParam } from "./home-paths.js";
 import { internal, type LiveWriter } from "./live-writers.js";
@@ -94,6 +103,26 @@ export async function appendItems(ctx: LocalStoreContext, params: AppendThreadIt
   // metadata patch right after, so the index can never get ahead of the JSONL.
   try {
     await writer.recorder.append(items);
+  } catch (error) {
+    throw internal(`failed to append to thread ${threadId}`, error);
+  }
+}
+
+/** `appendItems` for JSON-text payloads: all checked first, then written as-is (docs/rollout-format.md, "Appending JSON text"). */
+export async function appendRawItems(ctx: LocalStoreContext, params: AppendRawThreadItemsParams): Promise<void> {
+  const known = ctx.writers.get(params?.threadId);
+  const threadId = known?.threadId ?? parseThreadId(params?.threadId);
+  let prepared: PreparedRawRolloutItem[];
+  try {
+    prepared = prepareRawRolloutItems(params.items);
+  } catch (error) {
+    throw new InvalidRequestError(`invalid items: ${(error as Error).message}`, { cause: error });
+  }
+  const writer = known ?? ctx.writers.require(threadId);
+  const items = prepared.every(isPersistedRawRolloutItem) ? prepared : prepared.filter(isPersistedRawRolloutItem);
+  if (items.length === 0) return;
+  try {
+    await writer.recorder.appendRaw(items);
   } catch (error) {
     throw internal(`failed to append to thread ${threadId}`, error);
   }

@@ -5,6 +5,7 @@ import { StateDb } from "@skein/state";
 import { InvalidRequestError } from "../errors.js";
 import type { ThreadStore } from "../thread-store.js";
 import type {
+  AppendRawThreadItemsParams,
   AppendThreadItemsParams,
   CreateThreadParams,
   ItemPage,
@@ -191,6 +192,11 @@ export class LocalThreadStore implements ThreadStore {
   async appendItems(params: AppendThreadItemsParams): Promise<void> {
     this.#assertOpen();
     return live.appendItems(this.#ctx, params);
+  }
+
+  async appendRawItems(params: AppendRawThreadItemsParams): Promise<void> {
+    this.#assertOpen();
+    return live.appendRawItems(this.#ctx, params);
   }
 
   async persistThread(params: ThreadIdParams): Promise<void> {
