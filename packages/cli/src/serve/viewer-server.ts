@@ -7,6 +7,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { apiRoutes } from "./api-routes.js";
 import { pageWithBootData } from "./boot-data.js";
 import { IndexRefresher } from "./index-refresher.js";
+import { WARM_ROLLOUT_BYTES, warmLargeRollouts } from "./item-index-warmer.js";
 import { viewerGuard } from "./security.js";
 import { loadViewerAssets, type ViewerAssets } from "./static-files.js";
 
@@ -22,6 +23,8 @@ export interface ViewerServerOptions {
   /** Default: a fresh random token. */
   token?: string;
   assets?: ViewerAssets;
+  /** Rollouts this large get their item index built in the background at start (default {@link WARM_ROLLOUT_BYTES}). */
+  warmRolloutBytes?: number;
 }
 
 /** A running viewer. */
@@ -32,6 +35,8 @@ export interface ViewerServer {
   port: number;
   token: string;
   server: Server;
+  /** The background build of large rollouts' item indexes ({@link warmLargeRollouts}): the thread ids indexed. */
+  warmed: Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -90,13 +95,17 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const origin = `http://${urlHost}:${port}`;
+  const stopWarming = new AbortController();
+  const warmed = warmLargeRollouts(options.store, { signal: stopWarming.signal, ...(options.warmRolloutBytes !== undefined && { minBytes: options.warmRolloutBytes }) }).catch(() => []);
   return {
     url: `${origin}/?token=${token}`,
     origin,
     port,
     token,
     server,
+    warmed,
     close: async () => {
+      stopWarming.abort();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

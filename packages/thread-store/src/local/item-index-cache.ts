@@ -1,10 +1,14 @@
+import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import {
   TURN_FIELDS,
   encodeRolloutItemIndex,
   loadEarlierTurns,
   readRolloutItemIndexFile,
+  rolloutPlainSize,
   updateRolloutItemIndex,
   type RolloutItemIndex,
 } from "@skein/rollout";
@@ -19,6 +23,22 @@ const MIN_SIDECAR_BYTES = 1 << 20;
 const TURN_WINDOW = 256;
 /** Indexes kept in memory per store (the most recently used). */
 const MEMORY_ENTRIES = 16;
+/**
+ * An update that has at least this many bytes to parse (a huge rollout's first build: ~15 s a
+ * GB) runs on a worker thread, so the calling thread (a `skein serve` answering other pages)
+ * stays free meanwhile (docs/viewer.md, "Huge threads").
+ */
+export const WORKER_BUILD_BYTES = 16 << 20;
+/** Where the worker entry is when running from `dist/` (absent when running from sources). */
+const WORKER_URL = new URL("./item-index-worker.js", import.meta.url);
+
+/** Options of {@link ItemIndexCache}. */
+export interface ItemIndexCacheOptions {
+  /** Default {@link WORKER_BUILD_BYTES}. */
+  workerBuildBytes?: number;
+  /** The worker entry; a missing file means every build runs in-process. */
+  workerUrl?: URL;
+}
 
 /**
  * Per-file item indexes of a home, kept in memory and in sidecars
@@ -29,16 +49,37 @@ const MEMORY_ENTRIES = 16;
 export class ItemIndexCache {
   readonly #dir: string;
   readonly #memory = new Map<string, RolloutItemIndex>();
+  /** Updates under way, by file: a second caller (a page and its poll) waits for the same one. */
+  readonly #pending = new Map<string, Promise<RolloutItemIndex>>();
+  readonly #workerBuildBytes: number;
+  readonly #workerUrl: URL;
+  readonly #workers = new Set<Worker>();
+  #closed = false;
 
-  constructor(home: string) {
+  constructor(home: string, options: ItemIndexCacheOptions = {}) {
     this.#dir = join(home, ITEM_INDEX_DIR);
+    this.#workerBuildBytes = options.workerBuildBytes ?? WORKER_BUILD_BYTES;
+    this.#workerUrl = options.workerUrl ?? WORKER_URL;
   }
 
   /** The file's index, brought up to date with its complete lines. */
-  async get(path: string): Promise<RolloutItemIndex> {
+  get(path: string): Promise<RolloutItemIndex> {
+    const running = this.#pending.get(path);
+    if (running) return running;
+    const update = this.#get(path).finally(() => this.#pending.delete(path));
+    this.#pending.set(path, update);
+    return update;
+  }
+
+  /** Whether an update of `path` is under way (a huge file's first build, say). */
+  building(path: string): boolean {
+    return this.#pending.has(path);
+  }
+
+  async #get(path: string): Promise<RolloutItemIndex> {
     const known = this.#memory.get(path) ?? (await this.#load(path));
     // `known` may be a stale sidecar: updateRolloutItemIndex checks its fingerprint before use.
-    const index = await updateRolloutItemIndex(path, known);
+    const index = await this.#update(path, known);
     this.#memory.delete(path);
     this.#memory.set(path, index);
     if (this.#memory.size > MEMORY_ENTRIES) this.#memory.delete(this.#memory.keys().next().value!);
@@ -60,6 +101,35 @@ export class ItemIndexCache {
     turns.set(index.turns.subarray(0, (index.turnCount - index.turnsFrom) * TURN_FIELDS), index.turnsFrom * TURN_FIELDS);
     index.turns = turns;
     index.turnsFrom = 0;
+  }
+
+  /** `updateRolloutItemIndex`, on a worker thread when there is much to parse and a worker entry. */
+  async #update(path: string, known: RolloutItemIndex | undefined): Promise<RolloutItemIndex> {
+    let size = 0;
+    try {
+      size = rolloutPlainSize(path);
+    } catch {
+      // A missing or unreadable file: the in-process update throws the store's error for it.
+    }
+    if (size - (known?.end ?? 0) < this.#workerBuildBytes || !existsSync(fileURLToPath(this.#workerUrl))) return updateRolloutItemIndex(path, known);
+    if (this.#closed) throw new Error(`the store closed while indexing ${path}`);
+    const worker = new Worker(this.#workerUrl);
+    this.#workers.add(worker);
+    const built = await onWorker(worker, path, known)
+      .catch(() => undefined)
+      .finally(() => this.#workers.delete(worker));
+    if (this.#closed) throw new Error(`the store closed while indexing ${path}`);
+    // A worker that could not start or failed: the same update here (and its typed error).
+    return built ?? updateRolloutItemIndex(path, known);
+  }
+
+  /**
+   * Stops the builds running on worker threads (their callers get an error), so a process that
+   * closes its store (Ctrl+C on `skein serve` during a huge file's first build) can exit.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#workers].map((worker) => worker.terminate()));
   }
 
   /** Forgets a file's index (its thread was deleted or the file moved). */
@@ -90,4 +160,18 @@ export class ItemIndexCache {
   #sidecar(path: string): string {
     return join(this.#dir, `${basename(path)}.idx`);
   }
+}
+
+/** Runs one index update on a fresh worker thread (see item-index-worker.ts). */
+function onWorker(worker: Worker, path: string, previous: RolloutItemIndex | undefined): Promise<RolloutItemIndex> {
+  return new Promise((resolve, reject) => {
+    worker.once("message", (answer: { index?: RolloutItemIndex; error?: string }) => {
+      void worker.terminate();
+      if (answer.index) resolve(answer.index);
+      else reject(new Error(answer.error ?? "the item-index worker gave no index"));
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the item-index worker exited with ${code}`)));
+    worker.postMessage({ path, previous });
+  });
 }

@@ -332,6 +332,7 @@ export class LocalThreadStore implements ThreadStore {
       }
       this.#ctx.writers.remove(writer.threadId);
     }
+    await this.#ctx.itemIndexes.close();
     this.#ctx.db?.close();
   }
 
