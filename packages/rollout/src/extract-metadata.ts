@@ -1,6 +1,5 @@
 import { basename } from "node:path";
 import {
-  SessionMeta,
   goalObjectiveOf,
   userMessageOf,
   userMessagePreview,
@@ -15,6 +14,7 @@ import { CHUNK_SIZE } from "./internal/line-splitter.js";
 import { envelopeOrdinal, isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind, type LineKind } from "./internal/metadata-line.js";
 import { MessageCollector, type ExtractedMessage, type MessageCursor } from "./internal/message-collector.js";
 import { gitInfoOf, opt } from "./internal/record-helpers.js";
+import { sessionMetaFacts } from "./internal/session-meta-facts.js";
 import { resolveLineagePreview } from "./head-summary.js";
 import { parseRolloutFileName } from "./layout.js";
 import { GENERATION_2025, readGeneration2025Summary, type Generation2025Summary } from "./generation-2025.js";
@@ -394,12 +394,11 @@ class MetadataFold {
   #sessionMeta(payload: Record<string, unknown>): void {
     const s = this.#s;
     if (!s.hasSessionMeta) {
-      const parsed = SessionMeta.safeParse(payload);
-      if (!parsed.success) {
+      const meta = sessionMetaFacts(payload);
+      if (!meta) {
         s.parseErrors++;
         return;
       }
-      const meta = parsed.data;
       s.hasSessionMeta = true;
       s.threadId = meta.id;
       const created = Date.parse(meta.timestamp);
