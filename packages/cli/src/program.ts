@@ -228,7 +228,7 @@ export function createProgram(context: (common: CommonOptions) => CommandContext
 
   command("doctor", "check the home: index vs files, torn tails, unreadable lines, locks, DB health, and Codex's index")
     .option("--json", "print the report as JSON")
-    .option("--fix", "repair Codex's index (state_5.sqlite) after backing it up to .skein/codex-backups/")
+    .option("--fix", "repair Codex's index (state_5.sqlite) after backing it up to .skein/codex-backups/, and remove temp files a killed compress left")
     .addHelpText(
       "after",
       `${examples("skein doctor", "skein doctor --json", "skein doctor --fix")}\nExits 1 when something is wrong; each problem comes with its fix.\n`,

@@ -132,15 +132,15 @@ export {
   rolloutPathForms,
 } from "./compression-paths.js";
 export { rolloutPlainSize } from "./internal/rollout-bytes.js";
+export { compressRolloutFile, restorePlainRollout, restorePlainRolloutSync, isRolloutTempFileName, rolloutTempThreadId } from "./compression.js";
 export {
   ROLLOUT_COMPRESSION_LEVEL,
-  compressRolloutFile,
-  restorePlainRollout,
-  restorePlainRolloutSync,
-  isRolloutTempFileName,
+  compressRolloutFiles,
+  preloadRolloutCompression,
+  type CompressBatchStep,
   type CompressRolloutResult,
   type CompressRolloutOptions,
-} from "./compression.js";
+} from "./compress-rollouts.js";
 export { measureRolloutStorage, ImageByteCounter, type RolloutStorageStats } from "./rollout-storage-stats.js";
 export {
   GENERATION_2025,

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, readSync } from "node:fs";
 import { Zstd } from "@hpcc-js/wasm-zstd";
 import { isCompressedRolloutPath } from "./compression-paths.js";
-import { ROLLOUT_COMPRESSION_LEVEL } from "./compression.js";
+import { ROLLOUT_COMPRESSION_LEVEL } from "./compress-rollouts.js";
 import { CorruptCompressedRolloutError } from "./errors.js";
 import { openRolloutFd } from "./internal/rollout-bytes.js";
 import { ZstdDataError, decodeZstdFileSync } from "./internal/zstd-stream.js";

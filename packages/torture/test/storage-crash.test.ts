@@ -22,6 +22,22 @@ async function json<T>(args: string[]): Promise<T> {
   return JSON.parse(run.stdout) as T;
 }
 
+/** Rollout temp files anywhere under the home's rollout folders. */
+function tempFiles(home: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/^rollout-(de)?compress-.*\.tmp$/.test(entry.name)) found.push(path);
+    }
+  };
+  walk(join(home, "sessions"));
+  walk(join(home, "archived_sessions"));
+  return found.sort();
+}
+
 async function liveIds(home: string): Promise<string[]> {
   const active = await json<Listed>(["list", "--all", "--json", "--home", home]);
   const archived = await json<Listed>(["list", "--all", "--archived", "--json", "--home", home]);
@@ -39,7 +55,10 @@ interface Case {
 
 const prune = (home: string) => ["prune", "--older-than", "0s", "--home", home];
 const CASES: Case[] = [
-  ...["compress:before", "compress:after-file"].map((step) => ({ step, command: (home: string) => ["compress", "--older-than", "0s", "--home", home] })),
+  ...["compress:before", "compress:after-temps", "compress:after-link", "compress:after-file"].map((step) => ({
+    step,
+    command: (home: string) => ["compress", "--older-than", "0s", "--home", home],
+  })),
   ...["decompress:before", "decompress:after-file"].map((step) => ({
     step,
     prepare: (home: string) => [["compress", "--older-than", "0s", "--home", home]],
@@ -72,7 +91,16 @@ describe("storage care under SIGKILL", () => {
       const killed = await runSkein(c.command(home, ids), { SKEIN_CRASH_AT: c.step });
       expect(killed.code, `the command was not killed at ${c.step}: ${killed.stderr}`).toBeNull();
 
-      // The next commands recover; then check.
+      // The next commands recover; then check. A compress killed mid-way may leave temp files:
+      // doctor reports them, and the next compress removes them (none is held by a live writer).
+      if (c.step.startsWith("compress:")) {
+        const doctor = JSON.parse((await runSkein(["doctor", "--json", "--home", home])).stdout) as { problems: { kind: string; path?: string }[] };
+        const leftovers = tempFiles(home);
+        if (c.step === "compress:after-temps" || c.step === "compress:after-link") expect(leftovers.length, "the kill left no temp file to clean").toBeGreaterThan(0);
+        expect(doctor.problems.filter((p) => p.kind === "stale_temp_file").map((p) => p.path).sort()).toEqual(leftovers);
+        expect((await runSkein(["compress", "--older-than", "0s", "--home", home])).code).toBe(0);
+        expect(tempFiles(home)).toEqual([]);
+      }
       const trash = (await json<{ items: { threadId: string }[] }>(["trash", "list", "--json", "--home", home])).items.map((e) => e.threadId).sort();
       const live = await liveIds(home);
       for (const id of live) expect(trash, `${id} is both live and in the trash`).not.toContain(id);

@@ -72,4 +72,5 @@ function printReport(ctx: CommandContext, report: CompressReport, options: { dry
   const change =
     verb === "compress" ? `saved ${formatBytes(report.savedBytes)} (${formatBytes(report.bytesBefore)} -> ${formatBytes(report.bytesAfter)})` : `${formatBytes(report.bytesBefore)} -> ${formatBytes(report.bytesAfter)}`;
   ctx.out.line(`${verb}ed ${done} threads, ${skipped} skipped${recent}; ${change}`);
+  if (report.staleTempsRemoved > 0) ctx.out.line(`removed ${report.staleTempsRemoved} temp file(s) left by an interrupted compress`);
 }

@@ -20,7 +20,7 @@ export interface DoctorOptions {
  */
 export async function doctorCommand(ctx: CommandContext, options: DoctorOptions): Promise<void> {
   assertLocalStore(ctx.store, "doctor", "it checks rollout files, torn tails and the SQLite index, which a postgres store does not have");
-  const report = await withStore(ctx.home, async (store) => withRecovery(store, await store.checkHome()), { catchUp: "none" });
+  const report = await withStore(ctx.home, async (store) => withLeftovers(store, withRecovery(store, await store.checkHome()), options.fix ?? false, ctx), { catchUp: "none" });
   const codex = await checkCodexSection(ctx.home, options.fix ?? false);
   if (options.json) {
     ctx.out.line(JSON.stringify({ home: ctx.home, ...report, ok: report.ok && codex.remaining === 0, codex }, null, 2));
@@ -46,6 +46,26 @@ function withRecovery(store: LocalThreadStore, report: HomeCheckReport): HomeChe
     fix: `nothing to repair: the index was rebuilt from the rollout files, which are intact; keep ${store.recovered.movedTo} to inspect it or delete it (if this repeats, check the disk)`,
   };
   return { ...report, ok: false, problems: [problem, ...report.problems] };
+}
+
+/**
+ * Temp files of a compress or decompress that was killed (docs/storage-care.md, "Leftovers"):
+ * reported, or removed with `--fix` (only those no live writer can still be writing).
+ */
+function withLeftovers(store: LocalThreadStore, report: HomeCheckReport, fix: boolean, ctx: CommandContext): HomeCheckReport {
+  if (fix) {
+    const removed = store.storage().removeStaleTemps();
+    if (removed.length > 0) ctx.out.error(`removed ${removed.length} temp file(s) left by an interrupted compress`);
+    return report;
+  }
+  const problems: HomeProblem[] = store.storage().staleTemps().map((temp) => ({
+    kind: "stale_temp_file",
+    ...(temp.threadId && { threadId: temp.threadId as HomeProblem["threadId"] }),
+    path: temp.path,
+    detail: `${temp.bytes} bytes left by a compress or decompress that was interrupted; the thread's own file is intact`,
+    fix: "skein doctor --fix (or the next skein compress) removes it",
+  }));
+  return problems.length === 0 ? report : { ...report, ok: false, problems: [...report.problems, ...problems] };
 }
 
 /** Problems that make the home unhealthy (a live lock held by a running process does not). */

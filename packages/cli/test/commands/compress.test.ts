@@ -91,6 +91,37 @@ describe("skein compress / decompress", () => {
     expect(shown.items.length).toBeGreaterThan(2);
   });
 
+  it("removes the temp files of a killed compress that no live writer holds; doctor reports them and --fix removes them", async () => {
+    const { dir, old, recent, archived } = home();
+    const folder = (path: string) => path.slice(0, path.lastIndexOf("/"));
+    const name = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+    // Skein's temp names carry the thread's rollout name; Codex's are anonymous.
+    const staleOld = join(folder(old.path), `rollout-compress-${name(old.path)}.zst-0123456789ab.tmp`);
+    const staleArchived = join(folder(archived.path), `rollout-decompress-${name(archived.path)}-0123456789ab.tmp`);
+    const heldRecent = join(folder(recent.path), `rollout-compress-${name(recent.path)}.zst-ba9876543210.tmp`);
+    const anonymousFresh = join(folder(old.path), "rollout-compress-Ab12xy.tmp");
+    for (const path of [staleOld, staleArchived, heldRecent, anonymousFresh]) writeFileSync(path, "partial zstd");
+    holdSkeinLock(dir, recent.id); // a live writer: its temp may be in use
+
+    const doctor = await runCli(["doctor", "--json", "--home", dir]);
+    expect(doctor.code).toBe(1);
+    const problems = (JSON.parse(doctor.stdout) as { problems: { kind: string; path?: string; threadId?: string }[] }).problems.filter((p) => p.kind === "stale_temp_file");
+    expect(problems.map((p) => p.path).sort()).toEqual([staleOld, staleArchived].sort());
+    expect(problems.find((p) => p.path === staleOld)?.threadId).toBe(old.id);
+
+    const fixed = await runCli(["doctor", "--fix", "--home", dir]);
+    expect(fixed.stderr).toContain("removed 2 temp file(s)");
+    expect([staleOld, staleArchived].some((path) => existsSync(path))).toBe(false);
+    expect(existsSync(heldRecent) && existsSync(anonymousFresh)).toBe(true);
+
+    // The next compress cleans up too (here: a new leftover of a thread nobody holds).
+    writeFileSync(staleOld, "partial zstd");
+    const report = await runCliJson<Report & { staleTempsRemoved: number }>(["compress", "--json", "--home", dir]);
+    expect(report.staleTempsRemoved).toBe(1);
+    expect(existsSync(staleOld)).toBe(false);
+    expect(existsSync(heldRecent) && existsSync(anonymousFresh)).toBe(true);
+  });
+
   it("refuses a bad --older-than", async () => {
     const result = await runCli(["compress", "--older-than", "soon", "--home", homes.empty()]);
     expect(result.code).toBe(2);

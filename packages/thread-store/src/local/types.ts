@@ -105,6 +105,8 @@ export type HomeProblemKind =
   | "db_recovered"
   /** A 0-byte rollout (a kill before its first write): the thread was never materialized. */
   | "empty_rollout"
+  /** A `rollout-compress-*.tmp` / `rollout-decompress-*.tmp` left by a killed compress or decompress (found by `skein doctor`). */
+  | "stale_temp_file"
   | "session_index_unreadable_lines";
 
 /** One finding of {@link LocalThreadStore.checkHome}, with the action that repairs it. */

@@ -1,17 +1,26 @@
-import { statSync, unlinkSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import type { ThreadId } from "@skein/protocol";
-import { compressRolloutFile, compressedRolloutPath, plainRolloutPath, restorePlainRolloutSync } from "@skein/rollout";
-import { recordFile } from "../index-sync.js";
+import {
+  compressRolloutFiles,
+  compressedRolloutPath,
+  plainRolloutPath,
+  preloadRolloutCompression,
+  restorePlainRolloutSync,
+  type CompressBatchStep,
+} from "@skein/rollout";
+import type { IndexedFileInput, ThreadRow } from "@skein/state";
 import type { LocalStoreContext } from "../store-context.js";
+import type { WriterLock } from "../writer-lock.js";
 import { crashPoint } from "./crash-points.js";
+import { removeStaleRolloutTemps } from "./stale-temps.js";
 import { sizedThreads, type SizedThread } from "./storage-rows.js";
-import { busyReason, withThreadLock } from "./thread-lock.js";
+import { busyReason, takeThreadLock, withThreadLock } from "./thread-lock.js";
 
 // `skein compress` / `skein decompress` (docs/storage-care.md, "Compress"): cold plain rollouts
-// become `.jsonl.zst` the way Codex's own worker writes them (`compressRolloutFile`: the
-// compressed file complete, verified and synced before the plain one goes), one thread at a
-// time under its writer lock. Codex's index is left alone: Codex records the plain name and
-// reads either form.
+// become `.jsonl.zst` the way Codex's own worker writes them (`compressRolloutFiles`: each
+// compressed file complete, verified and synced before its plain one goes), in batches whose
+// threads are all under their writer locks. Codex's index is left alone: Codex records the plain
+// name and reads either form.
 
 /** Options of {@link compressThreads}. */
 export interface CompressThreadsOptions {
@@ -48,15 +57,27 @@ export interface CompressReport {
   bytesAfter: number;
   /** `bytesBefore - bytesAfter` (negative for decompress). */
   savedBytes: number;
+  /** Temp files of an interrupted compress or decompress removed first (docs/storage-care.md, "Leftovers"). */
+  staleTempsRemoved: number;
 }
 
+/** Threads compressed per batch (their locks held together, one fsync pass, one index write). */
+const BATCH_THREADS = 64;
+/** Plain bytes per batch, at most (a single larger thread makes a batch of its own). */
+const BATCH_BYTES = 64 << 20;
+
 export async function compressThreads(ctx: LocalStoreContext, options: CompressThreadsOptions): Promise<CompressReport> {
+  if (!options.dryRun) preloadRolloutCompression();
   const cutoff = ctx.now() - options.olderThanMs;
   const wanted = options.threadIds ? new Set(options.threadIds.map((id) => id.toLowerCase())) : undefined;
   const candidates = (await sizedThreads(ctx)).filter(
     (t) => t.present && !t.compressed && (!options.archivedOnly || t.archived) && (!wanted || wanted.has(t.threadId)),
   );
-  const report: CompressReport = { threads: [], tooRecent: 0, bytesBefore: 0, bytesAfter: 0, savedBytes: 0 };
+  const report: CompressReport = { threads: [], tooRecent: 0, bytesBefore: 0, bytesAfter: 0, savedBytes: 0, staleTempsRemoved: 0 };
+  // Temp files of an earlier compress that was killed (none is written by a live one: see stale-temps.ts).
+  if (!options.dryRun) report.staleTempsRemoved = removeStaleRolloutTemps(ctx).length;
+  let batch: { thread: SizedThread; entry: CompressedThread }[] = [];
+  let batchBytes = 0;
   for (const t of candidates.sort((a, b) => a.rolloutPath.localeCompare(b.rolloutPath))) {
     if (t.mtimeMs > cutoff || t.updatedAtMs > cutoff) {
       report.tooRecent++;
@@ -69,30 +90,76 @@ export async function compressThreads(ctx: LocalStoreContext, options: CompressT
       if (busy) Object.assign(entry, { outcome: "skipped", reason: busy });
       continue;
     }
-    settle(report, entry, await withThreadLock(ctx, t.threadId as ThreadId, () => compressOne(ctx, t, cutoff, entry)));
+    if (batch.length > 0 && (batch.length >= BATCH_THREADS || batchBytes + t.bytes > BATCH_BYTES)) {
+      await compressBatch(ctx, batch, cutoff);
+      batch = [];
+      batchBytes = 0;
+    }
+    batch.push({ thread: t, entry });
+    batchBytes += t.bytes;
   }
+  if (batch.length > 0) await compressBatch(ctx, batch, cutoff);
+  for (const entry of report.threads) settle(report, entry);
   return report;
 }
 
-async function compressOne(ctx: LocalStoreContext, t: SizedThread, cutoff: number, entry: CompressedThread): Promise<void> {
-  // Re-checked under the lock: a writer may have appended between the listing and now.
-  const st = statSync(t.rolloutPath, { throwIfNoEntry: false });
-  if (!st) return void Object.assign(entry, { outcome: "skipped", reason: "file gone" });
-  if (st.mtimeMs > cutoff) return void Object.assign(entry, { outcome: "skipped", reason: "modified inside the window" });
-  entry.bytes = st.size;
-  crashPoint("compress:before");
-  let result = await compressRolloutFile(t.rolloutPath);
-  if (result.outcome === "already_compressed") {
-    // A `.zst` next to the plain file is the leftover of an interrupted move (the plain file wins
-    // and is complete): drop it and compress again.
-    unlinkSync(result.path);
-    result = await compressRolloutFile(t.rolloutPath);
+/**
+ * One batch: each thread's writer lock taken (a busy thread is skipped), the file re-checked
+ * under it, all files compressed together (`compressRolloutFiles`: the ordering that keeps one
+ * complete form on disk at every moment), the index moved to the new names in one transaction,
+ * the locks released.
+ */
+async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: SizedThread; entry: CompressedThread }[], cutoff: number): Promise<void> {
+  const locks: WriterLock[] = [];
+  try {
+    const ready: { thread: SizedThread; entry: CompressedThread }[] = [];
+    for (const item of batch) {
+      const taken = await takeThreadLock(ctx, item.thread.threadId as ThreadId);
+      if ("busy" in taken) {
+        Object.assign(item.entry, { outcome: "skipped", reason: taken.busy });
+        continue;
+      }
+      locks.push(taken.lock);
+      // Re-checked under the lock: a writer may have appended between the listing and now.
+      const st = statSync(item.thread.rolloutPath, { throwIfNoEntry: false });
+      if (!st) Object.assign(item.entry, { outcome: "skipped", reason: "file gone" });
+      else if (st.mtimeMs > cutoff) Object.assign(item.entry, { outcome: "skipped", reason: "modified inside the window" });
+      else {
+        item.entry.bytes = st.size;
+        // A `.zst` next to the plain file is the leftover of an interrupted move (the plain file
+        // wins and is complete): dropped, and the thread compressed again.
+        rmSync(compressedRolloutPath(item.thread.rolloutPath), { force: true });
+        ready.push(item);
+      }
+    }
+    if (ready.length === 0) return;
+    crashPoint("compress:before");
+    const results = await compressRolloutFiles(
+      ready.map((item) => item.thread.rolloutPath),
+      { onStep: (step) => crashPoint(STEP_CRASH_POINTS[step]) },
+    );
+    const moved: { threadId: string; from: string; to: string }[] = [];
+    results.forEach((result, i) => {
+      const { thread, entry } = ready[i]!;
+      if (result.outcome !== "compressed") {
+        Object.assign(entry, { outcome: "skipped", reason: result.outcome === "changed" ? "changed while compressing" : "already compressed" });
+        return;
+      }
+      Object.assign(entry, { outcome: "compressed", path: result.path, newBytes: result.compressedBytes });
+      moved.push({ threadId: thread.threadId, from: thread.rolloutPath, to: result.path });
+    });
+    await repointRows(ctx, moved);
+  } finally {
+    for (const lock of locks) lock.release();
   }
-  if (result.outcome !== "compressed") return void Object.assign(entry, { outcome: "skipped", reason: result.outcome === "changed" ? "changed while compressing" : "already compressed" });
-  crashPoint("compress:after-file");
-  await repointRow(ctx, t.threadId, t.rolloutPath, result.path);
-  Object.assign(entry, { outcome: "compressed", path: result.path, newBytes: result.compressedBytes });
 }
+
+/** Where the torture campaign can kill a compress (docs/storage-care.md, "Crash safety"). */
+const STEP_CRASH_POINTS: Record<CompressBatchStep, string> = {
+  "temps-synced": "compress:after-temps",
+  linked: "compress:after-link",
+  "plain-removed": "compress:after-file",
+};
 
 /** Options of {@link decompressThreads}. */
 export interface DecompressThreadsOptions {
@@ -105,7 +172,7 @@ export interface DecompressThreadsOptions {
 export async function decompressThreads(ctx: LocalStoreContext, options: DecompressThreadsOptions): Promise<CompressReport> {
   const wanted = options.threadIds ? new Set(options.threadIds.map((id) => id.toLowerCase())) : undefined;
   const candidates = (await sizedThreads(ctx)).filter((t) => t.present && t.compressed && (!wanted || wanted.has(t.threadId)));
-  const report: CompressReport = { threads: [], tooRecent: 0, bytesBefore: 0, bytesAfter: 0, savedBytes: 0 };
+  const report: CompressReport = { threads: [], tooRecent: 0, bytesBefore: 0, bytesAfter: 0, savedBytes: 0, staleTempsRemoved: 0 };
   for (const t of candidates.sort((a, b) => a.rolloutPath.localeCompare(b.rolloutPath))) {
     const entry: CompressedThread = { threadId: t.threadId, path: t.rolloutPath, bytes: t.bytes, outcome: "would-decompress" };
     report.threads.push(entry);
@@ -114,29 +181,39 @@ export async function decompressThreads(ctx: LocalStoreContext, options: Decompr
       crashPoint("decompress:before");
       const plain = restorePlainRolloutSync(t.rolloutPath);
       crashPoint("decompress:after-file");
-      await repointRow(ctx, t.threadId, compressedRolloutPath(plain), plain);
+      await repointRows(ctx, [{ threadId: t.threadId, from: compressedRolloutPath(plain), to: plain }]);
       Object.assign(entry, { outcome: "decompressed", path: plain, newBytes: statSync(plain).size });
     });
-    settle(report, entry, done);
+    if ("busy" in done) Object.assign(entry, { outcome: "skipped", reason: done.busy });
+    settle(report, entry);
   }
   return report;
 }
 
-/** Records a thread's outcome: skipped when its lock was busy, else its sizes go into the totals. */
-function settle(report: CompressReport, entry: CompressedThread, done: { busy: string } | { value: unknown }): void {
-  if ("busy" in done) Object.assign(entry, { outcome: "skipped", reason: done.busy });
+/** Adds a changed thread's sizes to the totals. */
+function settle(report: CompressReport, entry: CompressedThread): void {
   if (entry.outcome !== "compressed" && entry.outcome !== "decompressed") return;
   report.bytesBefore += entry.bytes;
   report.bytesAfter += entry.newBytes!;
   report.savedBytes = report.bytesBefore - report.bytesAfter;
 }
 
-/** The index row and file record follow the file to its other form; the item index of the old name goes. */
-async function repointRow(ctx: LocalStoreContext, threadId: string, from: string, to: string): Promise<void> {
-  await ctx.itemIndexes.forget(plainRolloutPath(from));
-  if (!ctx.db) return;
-  const row = ctx.db.getThread(threadId);
-  if (row && row.rolloutPath === from) ctx.db.upsertThread({ ...row, rolloutPath: to });
-  ctx.db.forgetIndexedFile(from);
-  await recordFile(ctx.db, to, threadId, ctx.now());
+/**
+ * The index rows and file records follow the files to their other form, in one transaction; the
+ * item index of each old name goes. Each row keeps its name, dates and preview.
+ */
+async function repointRows(ctx: LocalStoreContext, moved: readonly { threadId: string; from: string; to: string }[]): Promise<void> {
+  for (const m of moved) await ctx.itemIndexes.forget(plainRolloutPath(m.from));
+  const db = ctx.db;
+  if (!db || moved.length === 0) return;
+  const rows: ThreadRow[] = [];
+  const files: IndexedFileInput[] = [];
+  for (const m of moved) {
+    const row = db.getThread(m.threadId);
+    if (row && row.rolloutPath === m.from) rows.push({ ...row, rolloutPath: m.to });
+    const st = statSync(m.to, { throwIfNoEntry: false });
+    if (st) files.push({ path: m.to, threadId: m.threadId, size: st.size, mtimeMs: Math.trunc(st.mtimeMs), byteOffset: st.size, status: "indexed" });
+  }
+  db.writeIndexBatch({ rows, files });
+  for (const m of moved) db.forgetIndexedFile(m.from);
 }

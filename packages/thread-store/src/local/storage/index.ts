@@ -7,6 +7,7 @@ import { sizedThreads } from "./storage-rows.js";
 import type { TrashEntry } from "./trash-layout.js";
 import { emptyTrash, listTrash, restoreFromTrash, trashThread, type EmptyTrashOptions, type EmptyTrashReport, type RestoreReport } from "./trash.js";
 import { diskUsage, type DiskUsageOptions, type DiskUsageReport } from "./disk-usage.js";
+import { findStaleRolloutTemps, removeStaleRolloutTemps, type StaleTempFile } from "./stale-temps.js";
 import { compressThreads, decompressThreads, type CompressReport, type CompressThreadsOptions, type DecompressThreadsOptions } from "./compress-threads.js";
 
 // Storage care of a local home (docs/storage-care.md): `du`, compress, trash, prune. One entry
@@ -56,6 +57,16 @@ export class StorageCare {
     return emptyTrash(this.#ctx, options, new Map([...parents].map(([parent, forks]) => [parent, forks[0]!])));
   }
 
+  /** Temp files left by a compress or decompress that was killed (see {@link findStaleRolloutTemps}). */
+  staleTemps(): StaleTempFile[] {
+    return findStaleRolloutTemps(this.#ctx);
+  }
+
+  /** Removes the stale temp files; returns those removed. */
+  removeStaleTemps(): StaleTempFile[] {
+    return removeStaleRolloutTemps(this.#ctx);
+  }
+
   /** Moves the threads matching every filter to the trash (see {@link pruneThreads}). */
   prune(options: PruneOptions): Promise<PruneReport> {
     return pruneThreads(this.#ctx, options);
@@ -65,6 +76,7 @@ export class StorageCare {
 export type * from "./disk-usage.js";
 export type * from "./compress-threads.js";
 export type * from "./prune.js";
+export type { StaleTempFile } from "./stale-temps.js";
 export type { TrashEntry, TrashedFile } from "./trash-layout.js";
 export type { EmptyTrashOptions, EmptyTrashReport, RestoreReport } from "./trash.js";
 export { TRASH_SUBDIR } from "./trash-layout.js";

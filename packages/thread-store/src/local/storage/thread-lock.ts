@@ -18,16 +18,22 @@ export function busyReason(ctx: LocalStoreContext, threadId: ThreadId): string |
   return undefined;
 }
 
-/** Runs `fn` holding the thread's writer lock; returns `{ busy }` instead when someone else holds it. */
-export async function withThreadLock<T>(ctx: LocalStoreContext, threadId: ThreadId, fn: () => Promise<T>): Promise<{ value: T } | { busy: string }> {
+/** Takes the thread's writer lock (release it when done); `{ busy }` when someone else holds it. */
+export async function takeThreadLock(ctx: LocalStoreContext, threadId: ThreadId): Promise<{ lock: WriterLock } | { busy: string }> {
   if (ctx.writers.get(threadId)) return { busy: "live writer in this process" };
-  let lock: WriterLock;
   try {
-    lock = await WriterLock.acquire(ctx.home, threadId, ctx.now());
+    return { lock: await WriterLock.acquire(ctx.home, threadId, ctx.now()) };
   } catch (error) {
     if (error instanceof ConflictError) return { busy: error.message };
     throw error;
   }
+}
+
+/** Runs `fn` holding the thread's writer lock; returns `{ busy }` instead when someone else holds it. */
+export async function withThreadLock<T>(ctx: LocalStoreContext, threadId: ThreadId, fn: () => Promise<T>): Promise<{ value: T } | { busy: string }> {
+  const taken = await takeThreadLock(ctx, threadId);
+  if ("busy" in taken) return taken;
+  const { lock } = taken;
   try {
     return { value: await fn() };
   } finally {

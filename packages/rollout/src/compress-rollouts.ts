@@ -1,0 +1,217 @@
+import { createHash } from "node:crypto";
+import { closeSync, fchmodSync, futimesSync, openSync, readSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { dirname } from "node:path";
+import { Decompress } from "fzstd";
+import { RolloutWriteError } from "./errors.js";
+import { compressedRolloutPath, plainRolloutPath } from "./compression-paths.js";
+import { ENCODE_CHUNK, loadZstdEncoder, type ZstdStreamEncoder } from "./internal/wasm-zstd-encoder.js";
+import { exists, linkNoClobber, sameFile, syncAll, syncFolders, tempPathFor, unlinkQuietly, writeFully } from "./internal/file-steps.js";
+
+// Compressing many rollouts in one pass, each exactly as Codex 0.169's worker does one
+// (docs/compressed-rollouts.md; the batching in docs/storage-care.md, "Speed"). Per file: a temp
+// file in the same folder, one zstd frame (level 3) checked by decoding it back, the source's
+// mtime and mode. Per batch, in this order, so that the compressed file is complete and on disk
+// before its plain file goes and there is never a moment with neither:
+//   1. every temp file written and verified, then all fsynced together;
+//   2. each temp linked to `<name>.zst` without clobbering (if its source is unchanged), then one
+//      fsync per folder: the new names are on disk;
+//   3. each plain file unlinked (if still unchanged), the temps removed, then one fsync per folder.
+
+/** zstd level Codex's compression worker uses. */
+export const ROLLOUT_COMPRESSION_LEVEL = 3;
+
+/** What happened to one rollout. */
+export interface CompressRolloutResult {
+  /** `changed`: the source changed (or vanished) meanwhile; nothing was replaced. */
+  outcome: "compressed" | "already_compressed" | "changed";
+  /** The `.jsonl.zst` path (also when it already existed). */
+  path: string;
+  sourceBytes: number;
+  /** Size of the compressed file written; absent unless `outcome` is `compressed`. */
+  compressedBytes?: number;
+}
+
+/** The batch's steps, in order, each reached once per batch (for crash tests). */
+export type CompressBatchStep = "temps-synced" | "linked" | "plain-removed";
+
+/** Options of {@link compressRolloutFiles}. */
+export interface CompressRolloutOptions {
+  /** zstd level (default {@link ROLLOUT_COMPRESSION_LEVEL}). */
+  level?: number;
+  /** Called after each step of the batch. */
+  onStep?: (step: CompressBatchStep) => void;
+}
+
+/**
+ * Starts loading the zstd encoder now (its wasm compiles on V8's background threads), so that a
+ * caller with other work to do first (listing, locks) does not wait for it later.
+ */
+export function preloadRolloutCompression(): void {
+  loadZstdEncoder().catch(() => undefined); // a failure shows again, as an error, on first use
+}
+
+interface Pending {
+  plain: string;
+  target: string;
+  before: Stats;
+  temp?: string;
+  fd?: number;
+  compressedBytes?: number;
+  linked?: boolean;
+  result?: CompressRolloutResult;
+}
+
+/**
+ * Compresses plain rollouts to `<path>.zst` and removes the plain files, in the order above. A
+ * `.zst` that already exists is left alone (`already_compressed`); a source that changes or
+ * vanishes meanwhile is left alone too (`changed`). The caller must hold each thread's writer
+ * lock, or know nobody appends to them. Results are in the order of `paths`.
+ * @throws RolloutWriteError on an I/O failure (no temp file is left; files already moved stay moved).
+ */
+export async function compressRolloutFiles(paths: readonly string[], options: CompressRolloutOptions = {}): Promise<CompressRolloutResult[]> {
+  const level = options.level ?? ROLLOUT_COMPRESSION_LEVEL;
+  const items: Pending[] = [];
+  for (const path of paths) {
+    const plain = plainRolloutPath(path);
+    const target = compressedRolloutPath(plain);
+    const before = statSync(plain, { throwIfNoEntry: false });
+    if (!before) items.push({ plain, target, before: undefined as unknown as Stats, result: { outcome: "changed", path: target, sourceBytes: 0 } });
+    else if (exists(target)) items.push({ plain, target, before, result: { outcome: "already_compressed", path: target, sourceBytes: before.size } });
+    else items.push({ plain, target, before });
+  }
+  const work = items.filter((item) => !item.result);
+  try {
+    if (work.length > 0) {
+      const encoder = await loadZstdEncoder();
+      const buffer = Buffer.allocUnsafe(ENCODE_CHUNK);
+      for (const item of work) {
+        if (encodeToTemp(encoder, item, level, buffer)) continue;
+        closeFd(item);
+        item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
+      }
+    }
+    const encoded = work.filter((item) => !item.result);
+    await syncAll(encoded.map((item) => item.fd!));
+    for (const item of encoded) closeFd(item);
+    options.onStep?.("temps-synced");
+    for (const item of encoded) {
+      if (!sameFile(item.plain, item.before)) item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
+      else if (!linkNoClobber(item.temp!, item.target)) item.result = { outcome: "already_compressed", path: item.target, sourceBytes: item.before.size };
+      else item.linked = true;
+    }
+    const linked = encoded.filter((item) => item.linked);
+    await syncFolders(linked.map((item) => dirname(item.target)));
+    options.onStep?.("linked");
+    for (const item of linked) {
+      if (!sameFile(item.plain, item.before)) {
+        unlinkQuietly(item.target); // the plain file changed after all: it stays the thread's file
+        item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
+        continue;
+      }
+      unlinkSync(item.plain);
+      item.result = { outcome: "compressed", path: item.target, sourceBytes: item.before.size, compressedBytes: item.compressedBytes! };
+    }
+    for (const item of work) unlinkQuietly(item.temp!);
+    await syncFolders(linked.map((item) => dirname(item.target)));
+    options.onStep?.("plain-removed");
+  } catch (err) {
+    const failed = work.find((item) => !item.result) ?? work[0];
+    throw err instanceof RolloutWriteError ? err : new RolloutWriteError(failed?.target ?? "", { cause: err });
+  } finally {
+    for (const item of work) {
+      closeFd(item);
+      if (item.temp) unlinkQuietly(item.temp);
+    }
+  }
+  return items.map((item) => item.result!);
+}
+
+/**
+ * Streams the plain file through zstd into a new temp file (left open for the batch's fsync).
+ * Each compressed piece is also fed to a decoder; the decoded bytes must hash like the plain
+ * bytes read, else the copy is refused. False when the source no longer has the size it had
+ * (it changed: the caller drops the copy). Synchronous from `begin` to `end`: the wasm
+ * encoder's stream state is shared by the whole process.
+ */
+function encodeToTemp(encoder: ZstdStreamEncoder, item: Pending, level: number, buffer: Buffer): boolean {
+  item.temp = tempPathFor(item.target, "rollout-compress-");
+  item.fd = openSync(item.temp, "wx", 0o600);
+  const plainHash = createHash("sha256");
+  const check = decodeCheck(encoder, item.before.size);
+  let written = 0;
+  const emit = (out: Uint8Array, last: boolean): void => {
+    if (out.length > 0) writeFully(item.fd!, out);
+    written += out.length;
+    check.push(out, last);
+  };
+  const input = openSync(item.plain, "r");
+  let read = 0;
+  try {
+    encoder.begin(level);
+    for (;;) {
+      const n = readSync(input, buffer, 0, buffer.length, read);
+      if (n === 0) break;
+      read += n;
+      const piece = buffer.subarray(0, n);
+      plainHash.update(piece);
+      emit(encoder.chunk(piece), false);
+    }
+    emit(encoder.end(), true);
+  } finally {
+    closeSync(input);
+  }
+  if (read !== item.before.size) return false;
+  const decoded = check.result();
+  if (decoded.bytes !== read || !plainHash.digest().equals(decoded.hash)) {
+    throw new Error(`compressed copy of ${item.plain} does not decode to its ${read} bytes (decoded ${decoded.bytes})`);
+  }
+  fchmodSync(item.fd, item.before.mode & 0o777);
+  futimesSync(item.fd, item.before.atime, item.before.mtime);
+  item.compressedBytes = written;
+  return true;
+}
+
+/** Frames up to this plain size are checked in one libzstd call; larger ones stream (bounded memory). */
+const ONE_CALL_CHECK_BYTES = 32 << 20;
+
+/**
+ * The decode-back check: the frame's pieces as they are written, decoded, hashed. In one call of
+ * the wasm decoder when the frame is small enough (about 4x faster than fzstd, whose streaming
+ * mode also moves its whole window after every block), else through fzstd's streaming decoder.
+ */
+function decodeCheck(encoder: ZstdStreamEncoder, plainSize: number): { push(piece: Uint8Array, last: boolean): void; result(): { bytes: number; hash: Buffer } } {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const take = (data: Uint8Array): void => {
+    bytes += data.length;
+    hash.update(data);
+  };
+  if (encoder.decodeFrame && plainSize <= ONE_CALL_CHECK_BYTES) {
+    const decodeFrame = encoder.decodeFrame;
+    const pieces: Uint8Array[] = [];
+    return {
+      push(piece, last) {
+        pieces.push(piece);
+        // One byte of room more than expected: a frame decoding to more fails the size check.
+        if (last) decodeFrame(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), plainSize + 1, take);
+      },
+      result: () => ({ bytes, hash: hash.digest() }),
+    };
+  }
+  const decoder = new Decompress((data) => take(data));
+  return {
+    push: (piece, last) => decoder.push(piece, last),
+    result: () => ({ bytes, hash: hash.digest() }),
+  };
+}
+
+function closeFd(item: Pending): void {
+  if (item.fd === undefined) return;
+  const fd = item.fd;
+  item.fd = undefined;
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed.
+  }
+}
