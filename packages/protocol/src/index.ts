@@ -1,4 +1,5 @@
-export { ThreadId, isThreadId, newThreadId, threadIdTimestampMs } from "./thread-id.js";
+export { ThreadId } from "./thread-id.js";
+export { isThreadId, newThreadId, threadIdTimestampMs } from "./thread-id-format.js";
 export { SessionSource, INTERACTIVE_SESSION_SOURCES, sessionSourceKey } from "./session-source.js";
 export { DynamicToolSpec, dynamicToolInputSchema, toCodexDynamicTool } from "./dynamic-tool.js";
 export { SessionMeta, RolloutGitInfo, HistoryBase, HistoryMode, MemoryMode } from "./session-meta.js";

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { statement, type Connection } from "./internal/connection.js";
-import { decodeCursor, encodeCursor, queryFingerprint } from "./internal/cursor.js";
 import { parseArgument } from "./internal/parse-argument.js";
-import { rowFromSql, THREAD_SELECT, type SqlThreadRow } from "./internal/thread-columns.js";
+import { rowFromSql, type SqlThreadRow } from "./internal/thread-select.js";
+import { buildListSql, pageOf, type BuiltQuery } from "./list-query.js";
 import type { ThreadRow } from "./thread-row.js";
 
-// Behaviour: docs/state-index.md, "Listing", with an id tie-break on every sort key.
+// Behaviour: docs/state-index.md, "Listing"; the SQL is built in list-query.ts.
 
 /** Sort keys of a listing: creation, last update, or product recency (turn starts). */
 export const ThreadSortKey = z.enum(["created", "updated", "recency"]);
@@ -41,72 +41,16 @@ export interface ThreadPage {
   nextCursor?: string;
 }
 
-const SORT_COLUMNS = { created: "created_at_ms", updated: "updated_at_ms", recency: "recency_at_ms" } as const;
-
-/** A built query: the SQL and its positional parameters. Exposed for plan tests. */
-export interface BuiltQuery {
-  sql: string;
-  params: (string | number)[];
-  fingerprint: string;
-  sortColumn: string;
-}
-
-const uniqueSorted = (values: readonly string[] | undefined): string[] | undefined =>
-  values === undefined ? undefined : [...new Set(values)].sort();
+export { pageOf, type BuiltQuery } from "./list-query.js";
 
 /**
- * Builds the listing SQL. Every value is a parameter; list filters are passed as one JSON
- * array through `json_each`, so the SQL text (and its cached statement) depends only on which
- * filters are present, never on their values.
+ * Builds the listing SQL (list-query.ts) from caller params, checked here.
  *
  * @throws InvalidArgumentError for params outside the contract.
  * @throws InvalidCursorError for a malformed, tampered or foreign cursor.
  */
 export function buildListQuery(input: ListThreadsParams): BuiltQuery | "empty" {
-  const p = parseArgument(ListThreadsParams, input, "list params");
-  const sources = uniqueSorted(p.sources);
-  const providers = uniqueSorted(p.modelProviders);
-  const cwds = uniqueSorted(p.cwdFilters);
-  const search = p.searchTerm ? p.searchTerm.toLowerCase() : undefined;
-  const fingerprint = queryFingerprint([
-    "list", p.sortKey, p.sortDirection, p.archived, sources ?? null, providers ?? null, cwds ?? null,
-    search ?? null, p.parentThreadId ?? null, p.includeEmptyPreview,
-  ]);
-  const position = p.cursor === undefined ? undefined : decodeCursor(p.cursor, fingerprint);
-  if (cwds !== undefined && cwds.length === 0) return "empty";
-
-  const col = `t.${SORT_COLUMNS[p.sortKey]}`;
-  const where = ["t.archived = ?"];
-  const params: (string | number)[] = [p.archived ? 1 : 0];
-  if (!p.includeEmptyPreview) where.push("t.preview <> ''");
-  if (sources?.length) {
-    where.push("t.source IN (SELECT value FROM json_each(?))");
-    params.push(JSON.stringify(sources));
-  }
-  if (providers?.length) {
-    where.push("t.model_provider IN (SELECT value FROM json_each(?))");
-    params.push(JSON.stringify(providers));
-  }
-  if (cwds?.length) {
-    where.push("t.cwd IN (SELECT value FROM json_each(?))");
-    params.push(JSON.stringify(cwds));
-  }
-  if (p.parentThreadId !== undefined) {
-    where.push("t.parent_thread_id = ?");
-    params.push(p.parentThreadId);
-  }
-  if (search) {
-    where.push("(skein_icontains(t.name, ?) OR skein_icontains(t.title, ?) OR skein_icontains(t.preview, ?))");
-    params.push(search, search, search);
-  }
-  const dir = p.sortDirection === "desc" ? "DESC" : "ASC";
-  if (position) {
-    where.push(`(${col}, t.id) ${dir === "DESC" ? "<" : ">"} (?, ?)`);
-    params.push(position.value, position.id);
-  }
-  const sql = `SELECT ${THREAD_SELECT} FROM threads t WHERE ${where.join(" AND ")} ORDER BY ${col} ${dir}, t.id ${dir} LIMIT ?`;
-  params.push(p.pageSize + 1);
-  return { sql, params, fingerprint, sortColumn: SORT_COLUMNS[p.sortKey] };
+  return buildListSql(parseArgument(ListThreadsParams, input, "list params"));
 }
 
 /** Runs a keyset-paginated listing. See `StateDb.listThreads`. */
@@ -115,23 +59,4 @@ export function listThreads(conn: Connection, input: ListThreadsParams): ThreadP
   if (query === "empty") return { items: [] };
   const rows = statement(conn, query.sql).all(...query.params) as SqlThreadRow[];
   return pageOf(rows, query.params.at(-1) as number, query.fingerprint, query.sortColumn, rowFromSql);
-}
-
-/**
- * Cuts the `LIMIT pageSize + 1` result to a page; when the extra row came back, the cursor
- * points at the last returned row.
- */
-export function pageOf<R extends SqlThreadRow, T>(
-  rows: R[],
-  limit: number,
-  fingerprint: string,
-  sortColumn: string,
-  map: (row: R) => T,
-): { items: T[]; nextCursor?: string } {
-  const pageSize = limit - 1;
-  if (rows.length <= pageSize) return { items: rows.map(map) };
-  const page = rows.slice(0, pageSize);
-  const last = page[page.length - 1]!;
-  const value = last[sortColumn as keyof SqlThreadRow] as number;
-  return { items: page.map(map), nextCursor: encodeCursor(fingerprint, { value, id: last.id }) };
 }

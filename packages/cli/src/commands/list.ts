@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { StoredThread } from "@skein/protocol";
-import type { ListThreadsParams, ThreadPage, ThreadSortKey, ThreadStore } from "@skein/thread-store";
+import type { ListThreadsParams, ThreadPage, ThreadSortKey } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
 import { InvalidCursorOptionError } from "../errors.js";
 import { withThreadStore } from "../open-store.js";
@@ -36,16 +37,12 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
     modelProviders: options.provider,
     cwdFilters: options.cwd?.map((dir) => resolve(ctx.cwd, dir)),
   };
-  const { items, nextCursor } = await withThreadStore(ctx, async (store) => {
-    const threads: StoredThread[] = [];
-    let page = await firstPage(store, params);
-    threads.push(...page.items);
-    while (options.all && page.nextCursor !== undefined) {
-      page = await store.listThreads({ ...params, cursor: page.nextCursor });
-      threads.push(...page.items);
-    }
-    return { items: threads, nextCursor: page.nextCursor };
-  });
+  // A local home whose index needs no catch-up is read without opening the store (docs/cli-startup.md).
+  const listed =
+    (await listReadOnly(ctx, params, options.all ?? false)) ??
+    (await withThreadStore(ctx, (store) => collectPages((p) => store.listThreads(p), params, options.all ?? false)));
+  if (!listed) throw new Error("the store returned no page");
+  const { items, nextCursor } = listed;
   if (options.json) {
     ctx.out.line(JSON.stringify({ items: items.map(toThreadJson), nextCursor: nextCursor ?? null }, null, 2));
     return;
@@ -60,17 +57,42 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
   }
 }
 
+type ListPage = (params: ListThreadsParams) => Promise<ThreadPage | undefined> | ThreadPage | undefined;
+
 /**
- * The first page. A cursor the store refuses came from the user's `--cursor`, so it is a usage
- * error; the following pages use cursors the store issued itself.
+ * The first page, and with `all` every following one; undefined as soon as `list` gives no page
+ * (the read-only path declines). A cursor refused on the first page came from the user's
+ * `--cursor`, so it is a usage error; the following pages use cursors the store issued itself.
  */
-async function firstPage(store: ThreadStore, params: ListThreadsParams): Promise<ThreadPage> {
+async function collectPages(list: ListPage, params: ListThreadsParams, all: boolean): Promise<ThreadPage | undefined> {
+  let page: ThreadPage | undefined;
   try {
-    return await store.listThreads(params);
+    page = await list(params);
   } catch (error) {
     const reason = params.cursor !== undefined ? invalidCursorReason(error) : undefined;
     if (reason !== undefined) throw new InvalidCursorOptionError(reason, { cause: error });
     throw error;
+  }
+  if (!page) return undefined;
+  const threads: StoredThread[] = [...page.items];
+  while (all && page.nextCursor !== undefined) {
+    page = await list({ ...params, cursor: page.nextCursor });
+    if (!page) return undefined;
+    threads.push(...page.items);
+  }
+  return page.nextCursor !== undefined ? { items: threads, nextCursor: page.nextCursor } : { items: threads };
+}
+
+/** The listing from the home's index opened read-only, or undefined when the full store must answer. */
+async function listReadOnly(ctx: CommandContext, params: ListThreadsParams, all: boolean): Promise<ThreadPage | undefined> {
+  if (ctx.store.kind !== "local" || !existsSync(ctx.home)) return undefined;
+  const { ReadOnlyHome } = await import("@skein/thread-store/read-only");
+  const home = await ReadOnlyHome.open(ctx.home);
+  if (!home) return undefined;
+  try {
+    return await collectPages((p) => home.listThreads(p), params, all);
+  } finally {
+    home.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { truncate } from "../../src/format/truncate.js";
+import { displayWidth, truncate } from "../../src/format/truncate.js";
 
 describe("truncate", () => {
   it("keeps text that fits", () => expect(truncate("hello", 5)).toBe("hello"));
@@ -16,5 +16,25 @@ describe("truncate", () => {
     expect(truncate("👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧", 4)).toBe("👨‍👩‍👧…");
     expect(truncate("🇫🇷🇫🇷🇫🇷", 4)).toBe("🇫🇷…");
     expect(truncate("e\u0301e\u0301e\u0301e\u0301", 3)).toBe("e\u0301e\u0301…");
+  });
+});
+
+describe("the fast path for simple text", () => {
+  it("measures every character it handles itself as string-width does", async () => {
+    const { default: stringWidth } = await import("string-width");
+    const ranges: [number, number][] = [[0x20, 0x7e], [0xa0, 0xac], [0xae, 0x2ff], [0x2010, 0x2027], [0x2030, 0x205e]];
+    for (const [from, to] of ranges) {
+      for (let c = from; c <= to; c++) {
+        const ch = String.fromCharCode(c);
+        expect([c, displayWidth(`a${ch}b`)]).toEqual([c, stringWidth(`a${ch}b`)]);
+      }
+    }
+  });
+
+  it("cuts simple text and wide text to the same columns", () => {
+    expect(truncate("héllo wörld — ça va", 8)).toBe("héllo w…");
+    expect(truncate("/home/dev/projects/api", 8, true)).toBe("…cts/api");
+    expect(displayWidth(truncate("漢字のテキストです", 8))).toBeLessThanOrEqual(8);
+    expect(displayWidth("\u001b[1mbold\u001b[22m")).toBe(4);
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { relative, sep } from "node:path";
 import {
   currentSessionIndexMark,
   findRolloutPath,
@@ -18,6 +17,7 @@ import {
 import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type IndexedFileStamp, type MessageState, type StateDb, type ThreadMessagesInput, type ThreadRow } from "@skein/state";
 import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
 import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
+import { DIR_KEY_PREFIX, META_HOME_INDEXED_AT, META_MESSAGES_INDEXED_AT, SESSION_INDEX_KEY, dirKey, staleLockKey } from "./catch-up-keys.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
 import { messageCursorOf, messagesInputOf } from "./message-sync.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
@@ -39,13 +39,7 @@ export interface SyncContext {
   extract?: Omit<ExtractPoolOptions, "defaultProvider">;
 }
 
-/** Meta key set once a home has been fully indexed (a first open indexes everything once). */
-export const META_HOME_INDEXED_AT = "home_indexed_at";
-/**
- * Meta key set once every file's messages were indexed (docs/search.md): an index built before
- * the message index existed gets one full pass on its next open.
- */
-export const META_MESSAGES_INDEXED_AT = "messages_indexed_at";
+export { META_HOME_INDEXED_AT, META_MESSAGES_INDEXED_AT } from "./catch-up-keys.js";
 const REINDEX_LEASE = "reindex";
 const LEASE_TTL_MS = 60_000;
 /**
@@ -290,19 +284,6 @@ async function claimLease(db: StateDb, owner: string): Promise<boolean> {
   return false;
 }
 
-/**
- * The meta key of a watched folder: its path relative to the home. Folders come from
- * `watchedDirPaths`, i.e. joined under the home, so slicing the prefix is the common case; a quick
- * catch-up computes one per day folder on every open, where `path.relative` was the top cost.
- */
-function dirKey(home: string, dir: string): string {
-  const prefix = home.endsWith(sep) ? home : home + sep;
-  const rel = dir.startsWith(prefix) && !dir.includes(`${sep}.`) ? dir.slice(prefix.length) : relative(home, dir);
-  return `${DIR_KEY_PREFIX}${rel}`;
-}
-const DIR_KEY_PREFIX = "dir_mtime:";
-const SESSION_INDEX_KEY = "session_index_stat";
-
 /** What a quick catch-up did (for tests and `skein doctor`). */
 export interface CatchUpReport {
   mode: "full" | "quick";
@@ -337,7 +318,7 @@ export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise
   for (const lock of listWriterLocks(ctx.home)) {
     const state = inspectWriterLock(lock.path);
     if (state.kind !== "stale") continue;
-    const key = `stale_lock:${lock.threadId}`;
+    const key = staleLockKey(lock.threadId);
     if (db.getMeta(key) === state.holder.token) continue;
     const found = await findRolloutPath(ctx.home, lock.threadId, { includeArchived: true });
     if (found && (await indexPath(ctx, db, found.path, found.archived, nameOf))) report.indexedFiles++;

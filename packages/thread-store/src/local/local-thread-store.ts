@@ -27,6 +27,7 @@ import type {
 } from "../types.js";
 import * as archive from "./archive-thread.js";
 import { checkHome } from "./check-home.js";
+import { SKEIN_STATE_DB_FILE } from "./home-files.js";
 import * as copy from "./copy-thread-ops.js";
 import { deleteThread } from "./delete-thread.js";
 import { catchUp, reindexHome } from "./index-sync.js";
@@ -53,8 +54,7 @@ import { updateThreadMetadata } from "./update-metadata.js";
 // repaired on the way; the files are the truth. The class is the entry point: each operation
 // lives in a module of its family and works on the store's LocalStoreContext.
 
-/** The default index DB file name inside the home (Codex's `state_5.sqlite` is never touched). */
-export const SKEIN_STATE_DB_FILE = "skein_state_1.sqlite";
+export { SKEIN_STATE_DB_FILE };
 
 /**
  * A {@link ThreadStore} over a Codex-compatible home: per-thread JSONL rollouts (the truth) plus a

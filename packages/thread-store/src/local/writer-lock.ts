@@ -7,11 +7,12 @@ import type { ThreadId } from "@skein/protocol";
 import { ConflictError, InternalError } from "../errors.js";
 import type { WriterLockHolder } from "./types.js";
 import { CodexWriterLock } from "../codex-index/codex-writer-lock.js";
+import { LOCKS_SUBDIR } from "./home-files.js";
 
 // Design: docs/locks.md, "Writer locks".
 
 /** Where writer locks live, relative to the home. */
-export const LOCKS_SUBDIR = join(".skein", "locks");
+export { LOCKS_SUBDIR };
 
 /**
  * Age after which a lock file without a readable holder (empty or not JSON) counts as stale.
