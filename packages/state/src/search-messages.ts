@@ -14,6 +14,7 @@ import { decodeCursor, encodeCursor, queryFingerprint } from "./internal/cursor.
 import { parseArgument } from "./internal/parse-argument.js";
 import { rowFromSql, THREAD_SELECT, type SqlThreadRow } from "./internal/thread-columns.js";
 import { PageSize } from "./list-threads.js";
+import { rankThreads, SCORE_SCALE } from "./rank-threads.js";
 import { MESSAGE_ID_SPAN } from "./thread-messages.js";
 import type { ThreadRow } from "./thread-row.js";
 
@@ -68,10 +69,6 @@ export interface ContentSearchPage {
   nextCursor?: string;
 }
 
-/** A name match outranks a message match of the same bm25 by this factor. */
-const SUMMARY_WEIGHT = 2;
-/** bm25 (a small negative float, lower is better) → an integer score, higher is better (cursor-safe). */
-const SCORE_SCALE = 1_000_000_000;
 
 /** The FTS5 query for a parsed query: each term a quoted phrase (a prefix with `*`), ANDed. */
 export function ftsMatchOf(query: SearchQuery): string | undefined {
@@ -102,7 +99,7 @@ export function searchMessages(conn: Connection, input: SearchMessagesParams): C
   const messageMatch = p.includeTools ? match : `{text} : (${match})`;
   const summaryMatch = `{name} : (${match})`;
   const where = ["t.archived = ?", "t.preview <> ''"];
-  const params: (string | number)[] = [messageMatch, summaryMatch, p.archived ? 1 : 0];
+  const params: (string | number)[] = [p.archived ? 1 : 0];
   if (sources) {
     where.push("t.source IN (SELECT value FROM json_each(?))");
     params.push(JSON.stringify(sources));
@@ -115,36 +112,15 @@ export function searchMessages(conn: Connection, input: SearchMessagesParams): C
     where.push("t.cwd IN (SELECT value FROM json_each(?))");
     params.push(JSON.stringify(cwds));
   }
-  const sortExpr = p.sort === "relevance" ? "b.score" : "t.updated_at_ms";
-  if (position) {
-    where.push(`(${sortExpr}, t.id) < (?, ?)`);
-    params.push(position.value, position.id);
-  }
-  params.push(p.pageSize + 1);
-  // Narrow first (docs/search.md "Ranking"): messages are grouped by thread from the FTS rowid
-  // alone (seq << 24 | n, no join per hit); each matching thread is then looked up by its seq
-  // (CROSS JOIN keeps that order: walking every thread of the collection and probing the hits
-  // costs more than the search itself for a rare term) and only (seq, score, id) is sorted; the
-  // page's full rows are read afterwards.
-  // Names rarely match: without a name hit, one grouping of the message hits is all it takes.
-  const nameHit = statement(conn, NAME_HIT_SQL).get(summaryMatch) !== undefined;
-  if (!nameHit) params.splice(1, 1);
-  const best = nameHit
-    ? `WITH hits AS (
-        SELECT rowid / ${MESSAGE_ID_SPAN} AS seq, min(rank) AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ? GROUP BY 1
-        UNION ALL
-        SELECT rowid AS seq, rank * ${SUMMARY_WEIGHT} AS r FROM threads_fts WHERE threads_fts MATCH ?
-      ), best AS (SELECT seq, CAST(round(-min(r) * ${SCORE_SCALE}) AS INTEGER) AS score FROM hits GROUP BY seq)`
-    : `WITH best AS (
-        SELECT rowid / ${MESSAGE_ID_SPAN} AS seq, CAST(round(-min(rank) * ${SCORE_SCALE}) AS INTEGER) AS score
-          FROM thread_messages_fts WHERE thread_messages_fts MATCH ? GROUP BY 1
-      )`;
-  const sql = `${best}
-    SELECT b.seq AS seq, b.score AS score, t.id AS id, t.updated_at_ms AS updated_at_ms
-      FROM best b CROSS JOIN threads t ON t.seq = b.seq
-    WHERE ${where.join(" AND ")}
-    ORDER BY ${sortExpr} DESC, t.id DESC LIMIT ?`;
-  const ranked = statement(conn, sql).all(...params) as RankedThread[];
+  const ranked = rankThreads(conn, {
+    messageMatch,
+    summaryMatch,
+    sort: p.sort,
+    where,
+    whereParams: params,
+    position,
+    limit: p.pageSize + 1,
+  });
   const more = ranked.length > p.pageSize;
   const page = more ? ranked.slice(0, p.pageSize) : ranked;
   const rows = threadRowsBySeq(conn, page.map((r) => r.seq));
@@ -164,15 +140,6 @@ export function searchMessages(conn: Connection, input: SearchMessagesParams): C
   return { items, nextCursor: encodeCursor(fingerprint, { value, id: last.id }) };
 }
 
-/** A matching thread of the page before its row is read. */
-interface RankedThread {
-  seq: number;
-  score: number;
-  id: string;
-  updated_at_ms: number;
-}
-
-const NAME_HIT_SQL = "SELECT 1 FROM threads_fts WHERE threads_fts MATCH ? LIMIT 1";
 const ROWS_BY_SEQ_SQL = `SELECT ${THREAD_SELECT}, t.seq AS seq FROM threads t WHERE t.seq IN (SELECT value FROM json_each(?))`;
 
 /** The page's thread rows by seq. */

@@ -168,6 +168,28 @@ describe("searchMessages", () => {
     expect(ids(db, "words")).toEqual([id]);
   });
 
+  it("pages in relevance order exactly when the best scores are tied or filtered out (docs/search.md, query cost)", () => {
+    const db = temp.open();
+    // 30 equal scores: every page boundary falls inside a tie, ordered by id.
+    const tied = Array.from({ length: 30 }, () => seed(db, ["gravel road"]));
+    // Stronger hits that the filter removes, then weaker ones with distinct scores.
+    for (let i = 0; i < 40; i++) seed(db, ["gravel"], { archived: true, archivedAt: T0 });
+    const weaker = Array.from({ length: 12 }, (_, i) => seed(db, [`gravel ${"stone ".repeat(i + 3)}`]));
+    const pages = (pageSize: number, archived = false) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = db.searchMessages({ query: "gravel", pageSize, archived, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((h) => h.row.threadId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const expected = [...[...tied].sort().reverse(), ...weaker];
+    for (const size of [1, 2, 5, 50]) expect(pages(size)).toEqual(expected);
+    expect(pages(3, true)).toHaveLength(40);
+  });
+
   it("finds a legacy fork's inherited messages once, in the parent, whichever is indexed first", () => {
     for (const parentFirst of [true, false]) {
       const db = temp.open();
