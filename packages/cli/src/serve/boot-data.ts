@@ -39,9 +39,12 @@ export function withPreloads(index: string, urls: string[]): string {
  * a round trip (docs/viewer.md, "Speed"). An answer that is not ready within
  * {@link BOOT_BUDGET_MS}, or is not a 200, becomes a preload link instead.
  */
-export async function pageWithBootData(index: string, path: string, api: Hono, budgetMs = BOOT_BUDGET_MS): Promise<string> {
+export async function pageWithBootData(index: string, path: string, api: Hono, options: { threadChunk?: string; budgetMs?: number } = {}): Promise<string> {
+  const budgetMs = options.budgetMs ?? BOOT_BUDGET_MS;
   const urls = firstCallsOf(path);
   if (urls.length === 0) return index;
+  // A thread's page needs the thread view's chunk too: fetched with the page's script, not after it.
+  if (options.threadChunk && THREAD_PATH.test(path)) index = index.replace("</head>", `<link rel="modulepreload" href="${escapeAttr(options.threadChunk)}"></head>`);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), budgetMs)));
   const answers = await Promise.all(

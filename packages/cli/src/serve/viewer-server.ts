@@ -65,6 +65,8 @@ export function viewerApp(options: {
   app.use("*", viewerGuard({ token: options.token, port: options.port, host: options.host }));
   const api = apiRoutes({ store: options.store, label: options.label, ...(options.refresher && { refresher: options.refresher }) });
   app.route("/api", api);
+  // The page's thread view is a chunk of its own (packages/viewer/src/app/main.tsx).
+  const threadChunk = [...options.assets.files.keys()].find((name) => /^\/assets\/thread-view-[\w-]+\.js$/.test(name));
   app.get("*", async (c) => {
     const file = options.assets.files.get(c.req.path);
     if (file) {
@@ -74,7 +76,7 @@ export function viewerApp(options: {
     }
     if (c.req.path.startsWith("/assets/")) return c.text("not found", 404);
     c.header("Cache-Control", "no-store");
-    return c.html(await pageWithBootData(options.assets.index, c.req.path, api));
+    return c.html(await pageWithBootData(options.assets.index, c.req.path, api, { ...(threadChunk && { threadChunk }) }));
   });
   app.all("*", (c) => c.json({ error: "method not allowed" }, 405));
   return app;

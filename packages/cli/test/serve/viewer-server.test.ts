@@ -73,6 +73,9 @@ describe("skein serve: the viewer's server", () => {
     expect(page.headers["server-timing"]).toMatch(/^app;dur=\d+(\.\d+)?$/);
     const thread = await send(server, `/t/${threadId}`, { headers: authed() });
     expect(thread.body).toContain(`<script type="application/json" data-boot-url="/api/threads/${threadId}/entries">`);
+    // The thread view's own chunk loads with the page's script on a thread's page, not on the list's.
+    expect(thread.body).toMatch(/<link rel="modulepreload" href="\/assets\/thread-view-[\w-]+\.js">/);
+    expect(page.body).not.toContain("modulepreload");
   });
 
   it("puts a route's first API answers into its page: the same JSON as the API, with no `<` that could end the script element", async () => {
@@ -186,6 +189,22 @@ describe("skein serve: the viewer's server", () => {
     expect(html.stdout).not.toMatch(/<script/i);
     const bad = await runCli(["show", threadId, "--format", "pdf", "--home", dir.path]);
     expect(bad.code).toBe(2);
+  });
+
+  it("a thread's summary names its parent; its forks come from their own route (the page asks after drawing)", async () => {
+    const before = JSON.parse((await send(server, `/api/threads/${threadId}/forks`, { headers: authed() })).body) as { forks: unknown[] };
+    expect(before.forks).toEqual([]);
+    const manager = new ThreadManager({ store, defaults: { modelProvider: "openai", cwd: dir.path } });
+    const fork = await manager.forkThread({ threadId, name: "a fork" });
+    await manager.shutdownAll();
+    try {
+      const forks = JSON.parse((await send(server, `/api/threads/${threadId}/forks`, { headers: authed() })).body) as { forks: { id: string; name: string }[] };
+      expect(forks.forks.map((f) => [f.id, f.name])).toEqual([[fork.threadId, "a fork"]]);
+      const detail = JSON.parse((await send(server, `/api/threads/${fork.threadId}`, { headers: authed() })).body) as { thread: { id: string }; parent: { id: string } | null };
+      expect(detail.parent?.id).toBe(threadId);
+    } finally {
+      await store.deleteThread({ threadId: fork.threadId });
+    }
   });
 
   it("answers a missing thread with 404 and a malformed id with 400", async () => {

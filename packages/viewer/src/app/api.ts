@@ -48,7 +48,6 @@ export interface SearchPage {
 export interface ThreadDetail {
   thread: ThreadSummary;
   parent: ThreadSummary | null;
-  forks: ThreadSummary[];
   store: string;
 }
 
@@ -133,6 +132,8 @@ export const api = {
   search: (term: string, q: ListQuery, cursor: string | null, signal?: AbortSignal) =>
     call<SearchPage>("GET", `/api/search${query({ q: term, archived: q.archived ? 1 : undefined, cwd: q.cwd, source: q.source, provider: q.provider, cursor })}`, undefined, signal),
   thread: (id: string) => call<ThreadDetail>("GET", `/api/threads/${enc(id)}`),
+  /** Threads forked from this one (asked for after the thread is drawn: it scans recent threads). */
+  forks: (id: string) => call<{ forks: ThreadSummary[] }>("GET", `/api/threads/${enc(id)}/forks`),
   entries: (id: string, before: string | null, around?: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ before, around })}`),
   entriesAfter: (id: string, after: number) => call<EntryPage>("GET", `/api/threads/${enc(id)}/entries${query({ after })}`),
   rename: (id: string, name: string) => call<{ thread: ThreadSummary }>("POST", `/api/threads/${enc(id)}/rename`, { name }),

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { api, type ThreadDetail, type TranscriptEntry } from "./api.js";
+import { api, type ThreadDetail, type ThreadSummary, type TranscriptEntry } from "./api.js";
 import { EntryView } from "./entry-view.js";
 import { navigate } from "./router.js";
 import { projectOf, relativeTime, sourceLabel } from "./time.js";
@@ -87,7 +87,15 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
   const keepBottom = useRef<number | null>(null);
   const scrollTarget = useRef<string | null>(null);
 
-  const loadDetail = useCallback(() => api.thread(id).then(setDetail, (e: Error) => setError(e.message)), [id]);
+  const [forks, setForks] = useState<ThreadSummary[]>([]);
+  const loadDetail = useCallback(
+    () =>
+      api.thread(id).then(
+        (d) => (setDetail(d), api.forks(id).then((f) => setForks(f.forks), () => undefined)),
+        (e: Error) => setError(e.message),
+      ),
+    [id],
+  );
   useEffect(() => void loadDetail(), [loadDetail]);
 
   // A link to a message of this thread: scroll to it when it is loaded, else load around it.
@@ -227,9 +235,9 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
           <div class="family small">
             {detail.parent && <span>forked from <ThreadLink id={detail.parent.id} label={detail.parent.name ?? detail.parent.preview ?? detail.parent.id} /></span>}
             {!detail.parent && thread.forkedFromId && <span>forked from <ThreadLink id={thread.forkedFromId} label={thread.forkedFromId} /></span>}
-            {detail.forks.length > 0 && (
+            {forks.length > 0 && (
               <span id="forks">
-                {" "}forks: {detail.forks.map((f, i) => <>{i > 0 && ", "}<ThreadLink key={f.id} id={f.id} label={f.name ?? f.preview ?? f.id} /></>)}
+                {" "}forks: {forks.map((f, i) => <>{i > 0 && ", "}<ThreadLink key={f.id} id={f.id} label={f.name ?? f.preview ?? f.id} /></>)}
               </span>
             )}
           </div>
