@@ -4,7 +4,7 @@ import * as files from "./indexed-file.js";
 import { writeIndexBatch } from "./internal/index-batch.js";
 import type { IndexedFile, IndexedFileInput, IndexedFileStamp } from "./indexed-file.js";
 import { statement, type Connection } from "./internal/connection.js";
-import { parseArgument } from "./internal/parse-argument.js";
+import { parseFileInput, parseMessagesInput } from "./internal/plain-inputs.js";
 import { acquireConnection, releaseConnection, type ConnectionOptions } from "./internal/open-connection.js";
 import * as leases from "./lease.js";
 import type { Lease } from "./lease.js";
@@ -254,7 +254,7 @@ export class StateDb {
    * @throws InvalidArgumentError naming the first invalid record; nothing is written then.
    */
   recordIndexedFiles(records: readonly IndexedFileInput[]): void {
-    const parsed = records.map((record) => parseArgument(files.IndexedFileInput, record, "indexed file record"));
+    const parsed = records.map(parseFileInput);
     files.recordIndexedFiles(this.#live(), parsed, this.#now());
   }
 
@@ -291,8 +291,8 @@ export class StateDb {
     messages?: readonly ThreadMessagesInput[];
   }): void {
     const rows = batch.rows.map((row) => threads.parseRowInput(row));
-    const records = batch.files.map((record) => parseArgument(files.IndexedFileInput, record, "indexed file record"));
-    const msgs = (batch.messages ?? []).map((m) => parseArgument(messages.ThreadMessagesInput, m, "thread messages"));
+    const records = batch.files.map(parseFileInput);
+    const msgs = (batch.messages ?? []).map(parseMessagesInput);
     writeIndexBatch(this.#live(), rows, records, this.#now(), msgs);
   }
 
@@ -304,7 +304,7 @@ export class StateDb {
    * @throws InvalidArgumentError naming the first invalid input; nothing is written then.
    */
   writeThreadMessages(inputs: readonly ThreadMessagesInput[]): number {
-    const parsed = inputs.map((m) => parseArgument(messages.ThreadMessagesInput, m, "thread messages"));
+    const parsed = inputs.map(parseMessagesInput);
     const conn = this.#live();
     return conn.db.transaction(() => parsed.filter((m) => messages.writeThreadMessages(conn, m)).length).immediate();
   }
