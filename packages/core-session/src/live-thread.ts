@@ -154,7 +154,7 @@ export class LiveThread {
    * @throws InvalidSessionRequestError when an item is malformed; nothing of the batch is written.
    */
   appendRawItems(items: readonly RawRolloutItem[]): Promise<void> {
-    let prepared: PreparedRawRolloutItem[];
+    let prepared: readonly PreparedRawRolloutItem[];
     try {
       prepared = prepareRawRolloutItems(items);
     } catch (error) {

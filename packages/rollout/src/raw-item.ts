@@ -63,17 +63,23 @@ export function prepareRawRolloutItem(item: RawRolloutItem, index = 0): Prepared
   return new PreparedRawRolloutItem(type, JSON.stringify(value), typeof payloadType === "string" ? payloadType : undefined);
 }
 
+function isPrepared(item: RawRolloutItem): item is PreparedRawRolloutItem {
+  return item instanceof PreparedRawRolloutItem;
+}
+
 /** `isPersistedRolloutItem` for a checked raw item (from its kinds, without parsing). */
 export function isPersistedRawRolloutItem(item: PreparedRawRolloutItem): boolean {
   return isPersistedRecord(item.type, item.payloadType);
 }
 
 /**
- * Checks every item before any is used, so a bad one leaves nothing written.
+ * Checks every item before any is used, so a bad one leaves nothing written. A list that holds
+ * only checked items is returned as it is (a layer below passes it on without a copy).
  * @throws InvalidRawRolloutItemError naming the first bad item's index.
  */
-export function prepareRawRolloutItems(items: readonly RawRolloutItem[]): PreparedRawRolloutItem[] {
+export function prepareRawRolloutItems(items: readonly RawRolloutItem[]): readonly PreparedRawRolloutItem[] {
   if (!Array.isArray(items)) throw new InvalidRawRolloutItemError(0, "expected an array of items");
+  if (items.every(isPrepared)) return items as readonly PreparedRawRolloutItem[];
   const prepared = new Array<PreparedRawRolloutItem>(items.length);
   for (let i = 0; i < items.length; i++) prepared[i] = prepareRawRolloutItem(items[i]!, i);
   return prepared;

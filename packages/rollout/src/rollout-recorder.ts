@@ -233,7 +233,7 @@ export class RolloutRecorder {
    */
   appendRaw(items: readonly RawRolloutItem[]): Promise<void> {
     if (this.#closed) return Promise.reject(new RolloutRecorderClosedError(this.#threadId));
-    let prepared: PreparedRawRolloutItem[];
+    let prepared: readonly PreparedRawRolloutItem[];
     try {
       prepared = prepareRawRolloutItems(items);
     } catch (err) {

@@ -112,7 +112,7 @@ export async function appendItems(ctx: LocalStoreContext, params: AppendThreadIt
 export async function appendRawItems(ctx: LocalStoreContext, params: AppendRawThreadItemsParams): Promise<void> {
   const known = ctx.writers.get(params?.threadId);
   const threadId = known?.threadId ?? parseThreadId(params?.threadId);
-  let prepared: PreparedRawRolloutItem[];
+  let prepared: readonly PreparedRawRolloutItem[];
   try {
     prepared = prepareRawRolloutItems(params.items);
   } catch (error) {
