@@ -12,7 +12,8 @@ import { exists, linkNoClobber, sameFile, syncAll, syncFolders, tempPathFor, unl
 // file in the same folder, one zstd frame (level 3) checked by decoding it back, the source's
 // mtime and mode. Per batch, in this order, so that the compressed file is complete and on disk
 // before its plain file goes and there is never a moment with neither:
-//   1. every temp file written and verified, then all fsynced together;
+//   1. every temp file written and verified, each fsync issued as soon as its file is written (on
+//      libuv's threads, while the next file encodes), all awaited;
 //   2. each temp linked to `<name>.zst` without clobbering (if its source is unchanged), then one
 //      fsync per folder: the new names are on disk;
 //   3. each plain file unlinked (if still unchanged), the temps removed, then one fsync per folder.
@@ -80,18 +81,22 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
     else items.push({ plain, target, before });
   }
   const work = items.filter((item) => !item.result);
+  const syncing: Promise<void>[] = [];
   try {
     if (work.length > 0) {
       const encoder = await loadZstdEncoder();
       const buffer = Buffer.allocUnsafe(ENCODE_CHUNK);
       for (const item of work) {
-        if (encodeToTemp(encoder, item, level, buffer)) continue;
-        closeFd(item);
-        item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
+        // Each temp's fsync starts as soon as it is written: the disk works while the next file encodes.
+        if (encodeToTemp(encoder, item, level, buffer)) syncing.push(syncAll([item.fd!]));
+        else {
+          closeFd(item);
+          item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
+        }
       }
     }
     const encoded = work.filter((item) => !item.result);
-    await syncAll(encoded.map((item) => item.fd!));
+    await Promise.all(syncing);
     for (const item of encoded) closeFd(item);
     options.onStep?.("temps-synced");
     for (const item of encoded) {
@@ -118,6 +123,7 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
     const failed = work.find((item) => !item.result) ?? work[0];
     throw err instanceof RolloutWriteError ? err : new RolloutWriteError(failed?.target ?? "", { cause: err });
   } finally {
+    await Promise.allSettled(syncing); // no fd is closed under a pending fsync
     for (const item of work) {
       closeFd(item);
       if (item.temp) unlinkQuietly(item.temp);

@@ -62,7 +62,7 @@ export interface CompressReport {
 }
 
 /** Threads compressed per batch (their locks held together, one fsync pass, one index write). */
-const BATCH_THREADS = 64;
+const BATCH_THREADS = 128;
 /** Plain bytes per batch, at most (a single larger thread makes a batch of its own). */
 const BATCH_BYTES = 64 << 20;
 
