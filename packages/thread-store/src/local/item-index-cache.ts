@@ -29,8 +29,15 @@ const MEMORY_ENTRIES = 16;
  * stays free meanwhile (docs/viewer.md, "Huge threads").
  */
 export const WORKER_BUILD_BYTES = 16 << 20;
-/** Where the worker entry is when running from `dist/` (absent when running from sources). */
-const WORKER_URL = new URL("./item-index-worker.js", import.meta.url);
+/**
+ * The worker entry: next to this module when it runs from `dist/`; else (from sources: tests, or
+ * the CLI's bundle, which places this module at the package's `src/`) the package's built copy.
+ * Absent: builds run in-process.
+ */
+function defaultWorkerUrl(): URL {
+  const here = new URL("./item-index-worker.js", import.meta.url);
+  return existsSync(fileURLToPath(here)) ? here : new URL("../../dist/local/item-index-worker.js", import.meta.url);
+}
 
 /** Options of {@link ItemIndexCache}. */
 export interface ItemIndexCacheOptions {
@@ -59,7 +66,7 @@ export class ItemIndexCache {
   constructor(home: string, options: ItemIndexCacheOptions = {}) {
     this.#dir = join(home, ITEM_INDEX_DIR);
     this.#workerBuildBytes = options.workerBuildBytes ?? WORKER_BUILD_BYTES;
-    this.#workerUrl = options.workerUrl ?? WORKER_URL;
+    this.#workerUrl = options.workerUrl ?? defaultWorkerUrl();
   }
 
   /** The file's index, brought up to date with its complete lines. */
