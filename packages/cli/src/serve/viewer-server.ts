@@ -5,7 +5,7 @@ import { getRequestListener } from "@hono/node-server";
 import type { ThreadStore } from "@skein/thread-store";
 import { Hono, type MiddlewareHandler } from "hono";
 import { apiRoutes } from "./api-routes.js";
-import { pageWithBootData } from "./boot-data.js";
+import { BOOT_BUDGET_MS, pageWithBootData } from "./boot-data.js";
 import { IndexRefresher } from "./index-refresher.js";
 import { WARM_ROLLOUT_BYTES, warmLargeRollouts } from "./item-index-warmer.js";
 import { viewerGuard } from "./security.js";
@@ -25,6 +25,8 @@ export interface ViewerServerOptions {
   assets?: ViewerAssets;
   /** Rollouts this large get their item index built in the background at start (default {@link WARM_ROLLOUT_BYTES}). */
   warmRolloutBytes?: number;
+  /** How long a page waits for its first API answers to carry them (default {@link BOOT_BUDGET_MS}). */
+  bootBudgetMs?: number;
 }
 
 /** A running viewer. */
@@ -59,6 +61,7 @@ export function viewerApp(options: {
   port: () => number;
   assets: ViewerAssets;
   refresher?: IndexRefresher;
+  bootBudgetMs?: number;
 }): Hono {
   const app = new Hono();
   app.use("*", serverTiming);
@@ -76,7 +79,7 @@ export function viewerApp(options: {
     }
     if (c.req.path.startsWith("/assets/")) return c.text("not found", 404);
     c.header("Cache-Control", "no-store");
-    return c.html(await pageWithBootData(options.assets.index, c.req.path, api, { ...(threadChunk && { threadChunk }) }));
+    return c.html(await pageWithBootData(options.assets.index, c.req.path, api, { ...(threadChunk && { threadChunk }), ...(options.bootBudgetMs !== undefined && { budgetMs: options.bootBudgetMs }) }));
   });
   app.all("*", (c) => c.json({ error: "method not allowed" }, 405));
   return app;
@@ -88,7 +91,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   const token = options.token ?? randomBytes(24).toString("base64url");
   let port = options.port ?? 0;
   const refresher = new IndexRefresher(options.store);
-  const app = viewerApp({ store: options.store, label: options.label, token, host, port: () => port, assets: options.assets ?? loadViewerAssets(), refresher });
+  const app = viewerApp({ store: options.store, label: options.label, token, host, port: () => port, assets: options.assets ?? loadViewerAssets(), refresher, ...(options.bootBudgetMs !== undefined && { bootBudgetMs: options.bootBudgetMs }) });
   const server = createServer(getRequestListener(app.fetch));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

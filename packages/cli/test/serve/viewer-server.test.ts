@@ -44,7 +44,9 @@ describe("skein serve: the viewer's server", () => {
     await session.runTurn({ userText: xss, model: new ScriptedModel() });
     await session.runTurn({ userText: "second question about **markdown**", model: new ScriptedModel() });
     await manager.shutdownAll();
-    server = await startViewerServer({ store, label: dir.path });
+    // A page waits for its first answers as long as they take here (a loaded test machine), so
+    // what it carries does not depend on timing.
+    server = await startViewerServer({ store, label: dir.path, bootBudgetMs: 60_000 });
     cookie = `skein_token_${server.port}=${server.token}`;
   });
 
