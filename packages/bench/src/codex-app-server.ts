@@ -92,7 +92,13 @@ export class CodexAppServer {
       stdio: ["pipe", "pipe", "pipe"],
     });
     const server = new CodexAppServer(child);
-    await server.request("initialize", { clientInfo: { name: "skein_bench", title: "Skein bench", version: "0.0.0" }, capabilities: { experimentalApi: true } });
+    try {
+      await server.request("initialize", { clientInfo: { name: "skein_bench", title: "Skein bench", version: "0.0.0" }, capabilities: { experimentalApi: true } });
+    } catch (error) {
+      // A Codex that never answered (a loaded machine: 120 s) must not outlive the bench.
+      await server.close();
+      throw error;
+    }
     child.stdin.write(JSON.stringify({ method: "initialized" }) + "\n");
     return server;
   }
