@@ -34,3 +34,4 @@ export {
   type StateErrorCode,
 } from "./errors.js";
 export type { StorageRow } from "./storage-rows.js";
+export type { IndexedUsage, UsageCell, UsageThread } from "./usage-query.js";

@@ -4,6 +4,7 @@ import { rowFromSql, type SqlThreadRow } from "./internal/thread-select.js";
 import { buildListSql, pageOf, type ListQueryParams } from "./list-query.js";
 import { LATEST_MIGRATION_VERSION } from "./migrations/latest-version.js";
 import type { ThreadRow } from "./thread-row.js";
+import { readIndexedUsage, type IndexedUsage } from "./usage-query.js";
 
 // `@skein/state/read-only`: the index opened read-only for short commands (`skein list`, `du`,
 // shell completion). No zod, no migration files, no writes: it opens the file with SQLite's
@@ -15,19 +16,12 @@ import type { ThreadRow } from "./thread-row.js";
 export type { ListQueryParams } from "./list-query.js";
 export { LATEST_MIGRATION_VERSION } from "./migrations/latest-version.js";
 export { InvalidCursorError } from "./errors.js";
+export type { IndexedUsage, UsageCell, UsageThread } from "./usage-query.js";
 
 /** A page of a read-only listing (same shape as `StateDb.listThreads`). */
 export interface ReadOnlyThreadPage {
   items: ThreadRow[];
   nextCursor?: string;
-}
-
-/** One group of a disk-usage breakdown, as the index records it. */
-export interface IndexedUsageGroup {
-  key: string;
-  threads: number;
-  /** Sum of the sizes `indexed_files` recorded for the group's rollouts. */
-  bytes: number;
 }
 
 /** A read-only connection to the index. Synchronous, like better-sqlite3. */
@@ -94,6 +88,11 @@ export class ReadOnlyIndex {
     if (query === "empty") return { items: [] };
     const rows = this.#prepare(query.sql).all(...query.params) as SqlThreadRow[];
     return pageOf(rows, query.params.at(-1) as number, query.fingerprint, query.sortColumn, rowFromSql);
+  }
+
+  /** Disk usage as the index records it (`StateDb.indexedUsage`). */
+  indexedUsage(largest: number): IndexedUsage {
+    return readIndexedUsage((sql) => this.#prepare(sql), largest);
   }
 
   close(): void {

@@ -19,6 +19,7 @@ import * as messages from "./thread-messages.js";
 import type { MessageState, ThreadMessagesInput } from "./thread-messages.js";
 import type { ThreadRow, ThreadRowInput } from "./thread-row.js";
 import { listStorageRows, type StorageRow } from "./storage-rows.js";
+import { readIndexedUsage, type IndexedUsage } from "./usage-query.js";
 
 /** Options of {@link StateDb.open}. */
 export interface StateDbOptions extends ConnectionOptions {
@@ -241,6 +242,12 @@ export class StateDb {
   /** Every thread row with its indexed file size, unordered: the input of storage care (`skein du`). */
   listStorageRows(): StorageRow[] {
     return listStorageRows(this.#live());
+  }
+
+  /** Disk usage as the index records it: grouped sizes, the `largest` biggest threads, unsized rows (usage-query.ts). */
+  indexedUsage(largest: number): IndexedUsage {
+    const conn = this.#live();
+    return readIndexedUsage((sql) => statement(conn, sql), largest);
   }
 
   /** What was last indexed from the file at `path`, or undefined. */

@@ -115,3 +115,32 @@ describe("ReadOnlyHome", () => {
     ro.close();
   });
 });
+
+describe("disk usage from the index", () => {
+  let h: LocalHome;
+  beforeEach(() => {
+    h = localHome();
+  });
+  afterEach(async () => {
+    await h.cleanup();
+  });
+
+  it("matches what every file's size says, and the read-only path matches the store", async () => {
+    for (let i = 0; i < 9; i++) {
+      writeRollout(h.home, `2026-0${1 + (i % 2)}-0${1 + (i % 3)}`, { cwd: i % 3 ? `/w/${i % 2}` : "", source: i % 2 ? "exec" : "cli", text: `t${i} ${"x".repeat(i * 50)}`, archived: i === 4 });
+    }
+    const store = await h.open();
+    const fromIndex = await store.storage().diskUsage({ largest: 4 });
+    const fromFiles = await store.storage().diskUsage({ largest: 4, deep: true });
+    await store.close();
+    const { deep: _deep, compression: _c, ...filesView } = fromFiles;
+    const { compression: _c2, ...indexView } = fromIndex;
+    expect(indexView).toEqual(filesView);
+    expect(fromIndex.total.threads).toBe(9);
+    expect(fromIndex.byMonth.map((g) => g.key)).toEqual(["2026-02", "2026-01"]);
+    const ro = (await ReadOnlyHome.open(h.home))!;
+    // The index files shrank when the store closed (WAL checkpointed); everything else is the same.
+    expect({ ...ro.diskUsage({ largest: 4 }), indexes: fromIndex.indexes }).toEqual(fromIndex);
+    ro.close();
+  });
+});

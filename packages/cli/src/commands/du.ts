@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { DiskUsageReport, UsageGroup, UsageTally } from "@skein/thread-store";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -21,12 +22,29 @@ export async function duCommand(ctx: CommandContext, options: DuOptions): Promis
   assertLocalStore(ctx.store, "du", "it measures the files of a home");
   const largest = options.largest === undefined ? 10 : Number(options.largest);
   if (!Number.isInteger(largest) || largest < 0 || largest > 1000) throw new UsageError("--largest expects a whole number from 0 to 1000");
-  const report = await withStore(ctx.home, (store) => store.storage().diskUsage({ deep: options.deep ?? false, largest }));
+  const deep = options.deep ?? false;
+  // Without --deep, a home whose index needs no catch-up is read without opening the store (docs/cli-startup.md).
+  const report =
+    (deep ? undefined : await diskUsageReadOnly(ctx.home, largest)) ??
+    (await withStore(ctx.home, (store) => store.storage().diskUsage({ deep, largest })));
   if (options.json) {
     ctx.out.line(JSON.stringify(report, null, 2));
     return;
   }
   ctx.out.line(renderDiskUsage(report, ctx.out.width));
+}
+
+/** The report from the home's index opened read-only, or undefined when the store must answer. */
+async function diskUsageReadOnly(home: string, largest: number): Promise<DiskUsageReport | undefined> {
+  if (!existsSync(home)) return undefined;
+  const { ReadOnlyHome } = await import("@skein/thread-store/read-only");
+  const opened = await ReadOnlyHome.open(home);
+  if (!opened) return undefined;
+  try {
+    return opened.diskUsage({ largest });
+  } finally {
+    opened.close();
+  }
 }
 
 /** The human report: totals, each breakdown, the largest threads, what compression would save. */

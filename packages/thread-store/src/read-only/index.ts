@@ -7,11 +7,12 @@ import { normalizeListThreadsParams } from "../history/list-params.js";
 import { DIR_KEY_PREFIX, META_HOME_INDEXED_AT, META_MESSAGES_INDEXED_AT, SESSION_INDEX_KEY, dirKey, staleLockKey } from "../local/catch-up-keys.js";
 import { LOCKS_SUBDIR, SKEIN_STATE_DB_FILE } from "../local/home-files.js";
 import { RolloutPathGuard } from "../local/home-paths.js";
+import { reportFromIndexedUsage, type DiskUsageReport } from "../local/storage/usage-report.js";
 import { storedThreadFromRow } from "../local/thread-row-mapping.js";
 import type { ListThreadsParams, ThreadPage } from "../types.js";
 
 // `@skein/thread-store/read-only`: a local home's index read without opening the store, for short
-// read-only commands (`skein list`, `skein du`, shell completion). It answers only when the full
+// read-only commands (`skein list`, `skein du`). It answers only when the full
 // store would answer the same thing without changing anything first: the index is migrated at
 // least this far, the home was fully indexed, and the quick catch-up would find nothing to do
 // (no watched folder's mtime moved, `session_index.jsonl` unchanged, no new stale writer lock).
@@ -69,6 +70,15 @@ export class ReadOnlyHome {
     if (!page.items.every((row) => guard.usable(row.rolloutPath))) return undefined;
     const items = page.items.map(storedThreadFromRow);
     return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
+  }
+
+  /**
+   * `skein du` without `--deep`, exactly as `LocalThreadStore.storage().diskUsage` answers it:
+   * from the index, with the sizes it recorded (docs/storage-care.md).
+   */
+  diskUsage(options: { largest?: number } = {}): DiskUsageReport {
+    const largest = options.largest ?? 10;
+    return reportFromIndexedUsage(this.home, this.#index.indexedUsage(largest), largest);
   }
 
   close(): void {

@@ -1,0 +1,88 @@
+import type Database from "better-sqlite3";
+
+// `skein du` from the index (docs/storage-care.md, "du"): the threads grouped by everything a
+// breakdown needs, with the sizes `indexed_files` recorded for their rollouts, in one pass; the
+// largest threads; and the few rows whose file has no record (the caller stats those). Used by
+// `StateDb.indexedUsage` and the read-only `ReadOnlyIndex.indexedUsage` alike.
+
+/** Threads and bytes of one combination of the breakdown keys. */
+export interface UsageCell {
+  archived: boolean;
+  compressed: boolean;
+  /** `YYYY-MM` (UTC) of the thread's creation, or `unknown`. */
+  month: string;
+  cwd: string;
+  source: string;
+  threads: number;
+  bytes: number;
+}
+
+/** One thread as the largest-threads list and the unsized rows show it. */
+export interface UsageThread {
+  threadId: string;
+  rolloutPath: string;
+  archived: boolean;
+  compressed: boolean;
+  updatedAtMs: number;
+  month: string;
+  cwd: string;
+  source: string;
+  /** Name, else title, else preview. */
+  label: string;
+  /** Recorded size; absent for an unsized row. */
+  bytes?: number;
+}
+
+/** What {@link readIndexedUsage} returns. */
+export interface IndexedUsage {
+  /** Rows whose rollout has a size record, grouped. */
+  cells: UsageCell[];
+  /** The `largest` biggest of those, biggest first (ties by id). */
+  largest: UsageThread[];
+  /** Rows whose rollout has no record (never indexed under this path): sizes unknown. */
+  unsized: UsageThread[];
+}
+
+const COMPRESSED = "substr(t.rollout_path, -10) = '.jsonl.zst'";
+const MONTH = "COALESCE(strftime('%Y-%m', t.created_at_ms / 1000.0, 'unixepoch'), 'unknown')";
+const LABEL = "COALESCE(NULLIF(t.name, ''), NULLIF(t.title, ''), t.preview, '')";
+const SIZED = "FROM threads t JOIN indexed_files f ON f.path = t.rollout_path";
+const THREAD_COLUMNS = `t.id, t.rollout_path, t.archived, ${COMPRESSED} AS compressed, t.updated_at_ms, ${MONTH} AS month, t.cwd, t.source, ${LABEL} AS label`;
+
+const CELLS_SQL = `SELECT t.archived, ${COMPRESSED} AS compressed, ${MONTH} AS month, t.cwd, t.source, COUNT(*) AS threads, SUM(f.size) AS bytes ${SIZED} GROUP BY 1, 2, 3, 4, 5`;
+const LARGEST_SQL = `SELECT ${THREAD_COLUMNS}, f.size AS bytes ${SIZED} ORDER BY f.size DESC, t.id ASC LIMIT ?`;
+const UNSIZED_SQL = `SELECT ${THREAD_COLUMNS} FROM threads t WHERE NOT EXISTS (SELECT 1 FROM indexed_files f WHERE f.path = t.rollout_path)`;
+
+interface SqlThread {
+  id: string;
+  rollout_path: string;
+  archived: number;
+  compressed: number;
+  updated_at_ms: number;
+  month: string;
+  cwd: string;
+  source: string;
+  label: string;
+  bytes?: number;
+}
+
+function usageThread(r: SqlThread): UsageThread {
+  const t: UsageThread = {
+    threadId: r.id, rolloutPath: r.rollout_path, archived: r.archived === 1, compressed: r.compressed === 1,
+    updatedAtMs: r.updated_at_ms, month: r.month, cwd: r.cwd, source: r.source, label: r.label,
+  };
+  if (r.bytes !== undefined) t.bytes = r.bytes;
+  return t;
+}
+
+/** Reads the index's view of disk usage (see {@link IndexedUsage}). */
+export function readIndexedUsage(prepare: (sql: string) => Database.Statement, largest: number): IndexedUsage {
+  const cells = (prepare(CELLS_SQL).all() as (Omit<UsageCell, "archived" | "compressed"> & { archived: number; compressed: number })[]).map((c) => ({
+    ...c,
+    archived: c.archived === 1,
+    compressed: c.compressed === 1,
+  }));
+  const top = largest > 0 ? (prepare(LARGEST_SQL).all(largest) as SqlThread[]).map(usageThread) : [];
+  const unsized = (prepare(UNSIZED_SQL).all() as SqlThread[]).map(usageThread);
+  return { cells, largest: top, unsized };
+}
