@@ -81,7 +81,7 @@ describe("ExtractPool", () => {
 
 describe("spareCoreWorkers", () => {
   it("starts one worker per idle core besides the caller's, none on a saturated machine", () => {
-    expect([spareCoreWorkers(2, 0.1), spareCoreWorkers(2, 1), spareCoreWorkers(2, 1.5), spareCoreWorkers(2, 7)]).toEqual([1, 1, 0, 0]);
+    expect([spareCoreWorkers(2, 0.1), spareCoreWorkers(2, 1), spareCoreWorkers(2, 1.5), spareCoreWorkers(2, 1.9), spareCoreWorkers(2, 7)]).toEqual([1, 1, 1, 0, 0]);
     expect([spareCoreWorkers(8, 0), spareCoreWorkers(8, 6), spareCoreWorkers(1, 0)]).toEqual([3, 2, 0]);
   });
 });
