@@ -6,7 +6,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rea
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 
 const DIST = dirname(fileURLToPath(import.meta.url));
@@ -71,7 +71,22 @@ const cache = cacheDir(process.env);
 /** Scripts compiled without an accepted cache, whose cache is written at exit. */
 const pending = [];
 const loaded = new Map();
-const importMeta = { url: import.meta.url, resolve: (specifier) => import.meta.resolve(specifier) };
+/**
+ * `import.meta` for the scripts. `resolve` goes through CommonJS resolution first: the packages it
+ * is asked for (workspace packages locating their own files, see bundle.mjs) export a `default`
+ * target, which both resolvers pick, and the CommonJS resolver is already loaded and cached while
+ * the ES one costs a `skein list` several ms on first use (docs/cli-startup.md).
+ */
+const importMeta = {
+  url: import.meta.url,
+  resolve: (specifier) => {
+    try {
+      return pathToFileURL(requireExternal.resolve(specifier)).href;
+    } catch {
+      return import.meta.resolve(specifier);
+    }
+  },
+};
 const requireExternal = createRequire(join(DIST, "bin.js"));
 
 /** `require` inside the scripts: their own chunks through the code cache, anything else as usual. */

@@ -1,6 +1,8 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import type { IndexedUsage, UsageCell, UsageThread } from "@skein/state/read-only";
+import { monthOf, type IndexedUsage, type UsageCell, type UsageThread } from "@skein/state/read-only";
+
+export { monthOf };
 import { SKEIN_STATE_DB_FILE } from "../home-files.js";
 import { listCompleteEntries } from "./trash-layout.js";
 
@@ -136,12 +138,6 @@ export function usageReport(home: string, input: UsageInput, largest: number): D
     trash: trashTally(home),
     indexes: { skein: sqliteBytes(join(home, SKEIN_STATE_DB_FILE)), codex: sqliteBytes(join(home, "state_5.sqlite")) },
   };
-}
-
-/** The `YYYY-MM` (UTC) of `ms`, or `unknown`; the index's query computes the same. */
-export function monthOf(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? "unknown" : d.toISOString().slice(0, 7);
 }
 
 function sum(cells: readonly { threads: number; bytes: number }[]): UsageTally {
