@@ -40,7 +40,7 @@ const NAME_HIT_SQL = "SELECT 1 FROM threads_fts WHERE threads_fts MATCH ? LIMIT 
  * matching thread is then looked up by its seq (CROSS JOIN keeps that order: walking every thread
  * of the collection to probe the hits costs more than the search itself for a rare term), and
  * only (seq, score, id) is sorted. In relevance order only the best candidates by score are
- * looked up at all; when the filters or ties leave that short, the full lookup runs.
+ * looked up at all; when the filters leave that short, the full lookup runs.
  */
 export function rankThreads(conn: Connection, input: RankThreadsInput): RankedThread[] {
   // Names rarely match: without a name hit, one grouping of the message hits is all it takes.
@@ -50,8 +50,8 @@ export function rankThreads(conn: Connection, input: RankThreadsInput): RankedTh
         SELECT rowid / ${MESSAGE_ID_SPAN} AS seq, min(rank) AS r FROM thread_messages_fts WHERE thread_messages_fts MATCH ? GROUP BY 1
         UNION ALL
         SELECT rowid AS seq, rank * ${SUMMARY_WEIGHT} AS r FROM threads_fts WHERE threads_fts MATCH ?
-      ), best AS (SELECT seq, CAST(round(-min(r) * ${SCORE_SCALE}) AS INTEGER) AS score FROM hits GROUP BY seq)`
-    : `WITH best AS (
+      ), best AS /*M*/ (SELECT seq, CAST(round(-min(r) * ${SCORE_SCALE}) AS INTEGER) AS score FROM hits GROUP BY seq)`
+    : `WITH best AS /*M*/ (
         SELECT rowid / ${MESSAGE_ID_SPAN} AS seq, CAST(round(-min(rank) * ${SCORE_SCALE}) AS INTEGER) AS score
           FROM thread_messages_fts WHERE thread_messages_fts MATCH ? GROUP BY 1
       )`;
@@ -69,15 +69,16 @@ export function rankThreads(conn: Connection, input: RankThreadsInput): RankedTh
     const cut = rankFromCandidates(conn, best, bestParams, select, tail, whereParams, input);
     if (cut) return cut;
   }
-  const sql = `${best} ${select} FROM best b CROSS JOIN threads t ON t.seq = b.seq ${tail}`;
+  const sql = `${best.replace("/*M*/", "")} ${select} FROM best b CROSS JOIN threads t ON t.seq = b.seq ${tail}`;
   return statement(conn, sql).all(...bestParams, ...whereParams, input.limit) as RankedThread[];
 }
 
 /**
- * Relevance order from the `2 × limit + 16` best scores only (a top-N sort, no lookup for the
- * thousands of threads a common word matches). Exact when every candidate was taken, or when
- * the page filled up with a last score above the lowest candidate score (a thread left out
- * scores at most that, so it sorts after the page whatever its id); otherwise undefined.
+ * Relevance order from the best candidates only: the threads scoring at least the
+ * `2 × limit + 16`-th best score (ties included), a top-N sort instead of a lookup for each of
+ * the thousands of threads a common word matches. A thread left out scores below every
+ * candidate, so the page is exact when it filled up, or when every thread was a candidate;
+ * otherwise (filters that remove the best threads, such as an archived search) undefined.
  */
 function rankFromCandidates(
   conn: Connection,
@@ -90,16 +91,15 @@ function rankFromCandidates(
 ): RankedThread[] | undefined {
   const candidates = 2 * input.limit + 16;
   const below = input.position ? "WHERE score <= ?" : "";
-  const sql = `${best}, cand AS (
-      SELECT seq, score, count(*) OVER () AS n, min(score) OVER () AS floor
-        FROM (SELECT seq, score FROM best ${below} ORDER BY score DESC LIMIT ?)
-    ) ${select}, b.n AS n, b.floor AS floor FROM cand b CROSS JOIN threads t ON t.seq = b.seq ${tail}`;
-  const params = [...bestParams, ...(input.position ? [input.position.value] : []), candidates, ...whereParams, input.limit];
-  const rows = statement(conn, sql).all(...params) as (RankedThread & { n: number; floor: number })[];
+  // `best` is read twice (the cut, then the candidates): materialized once.
+  const sql = `${best.replace("/*M*/", "MATERIALIZED")}, kth AS (SELECT score FROM best ${below} ORDER BY score DESC LIMIT 1 OFFSET ?)
+    ${select}, (SELECT score FROM kth) AS kth FROM best b CROSS JOIN threads t ON t.seq = b.seq
+    ${tail.replace("WHERE ", "WHERE b.score >= coalesce((SELECT score FROM kth), -9223372036854775808) AND ")}`;
+  const params = [...bestParams, ...(input.position ? [input.position.value] : []), candidates - 1, ...whereParams, input.limit];
+  const rows = statement(conn, sql).all(...params) as (RankedThread & { kth: number | null })[];
   const last = rows.at(-1);
-  // No row at all says nothing about how many candidates there were: the full lookup answers.
+  // No row at all says nothing about the candidates: the full lookup answers.
   if (last === undefined) return undefined;
-  const exact = last.n < candidates || (rows.length === input.limit && last.score > last.floor);
-  if (!exact) return undefined;
+  if (rows.length < input.limit && last.kth !== null) return undefined;
   return rows.map(({ seq, score, id, updated_at_ms }) => ({ seq, score, id, updated_at_ms }));
 }
