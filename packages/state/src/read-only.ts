@@ -16,6 +16,7 @@ import { readIndexedUsage, type IndexedUsage } from "./usage-query.js";
 export type { ListQueryParams } from "./list-query.js";
 export { LATEST_MIGRATION_VERSION } from "./migrations/latest-version.js";
 export { InvalidCursorError } from "./errors.js";
+export { readThreadLabels, LABEL_PREVIEW_CHARS, type ThreadLabel } from "./thread-labels.js";
 export { monthOf, type IndexedUsage, type UsageCell, type UsageThread } from "./usage-query.js";
 
 /** A page of a read-only listing (same shape as `StateDb.listThreads`). */

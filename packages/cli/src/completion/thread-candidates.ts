@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { readSessionIndex } from "@skein/rollout";
-import { readThreadLabels } from "@skein/state";
-import { SKEIN_STATE_DB_FILE } from "@skein/thread-store";
+// The read-only entry points: completion loads neither zod nor the store (docs/cli-startup.md).
+import { readThreadLabels } from "@skein/state/read-only";
+import { SKEIN_STATE_DB_FILE } from "@skein/thread-store/read-only";
 
 // Design: docs/cli-completion.md ("Thread candidates").
 

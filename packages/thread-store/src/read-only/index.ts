@@ -12,12 +12,14 @@ import { storedThreadFromRow } from "../local/thread-row-mapping.js";
 import type { ListThreadsParams, ThreadPage } from "../types.js";
 
 // `@skein/thread-store/read-only`: a local home's index read without opening the store, for short
-// read-only commands (`skein list`, `skein du`). It answers only when the full
+// read-only commands (`skein list`, `skein du`, shell completion). It answers only when the full
 // store would answer the same thing without changing anything first: the index is migrated at
 // least this far, the home was fully indexed, and the quick catch-up would find nothing to do
 // (no watched folder's mtime moved, `session_index.jsonl` unchanged, no new stale writer lock).
 // Otherwise `open` returns undefined and the caller opens `LocalThreadStore` (which catches up).
 // Design: docs/cli-startup.md, "The read-only path".
+
+export { SKEIN_STATE_DB_FILE } from "../local/home-files.js";
 
 /** The index of a home, opened read-only; see the module comment. */
 export class ReadOnlyHome {
