@@ -1,5 +1,5 @@
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 import type { ListQuery } from "./api.js";
 import { useLocation } from "./router.js";
 import { DEFAULT_QUERY, ThreadList } from "./thread-list.js";
@@ -15,9 +15,11 @@ const loadThreadView = (): Promise<ThreadViewModule> => (threadView ??= import("
 if (THREAD_PATH.test(location.pathname)) void loadThreadView();
 else setTimeout(() => void loadThreadView(), 1000);
 
+let loaded: ThreadViewModule | null = null;
+
 function LazyThreadView({ id, hash }: { id: string; hash: string }) {
-  const [module, setModule] = useState<ThreadViewModule | null>(null);
-  useEffect(() => void loadThreadView().then(setModule), []);
+  const [module, setModule] = useState<ThreadViewModule | null>(loaded);
+  useLayoutEffect(() => void loadThreadView().then((m) => setModule((loaded = m))), []);
   return module ? <module.ThreadView id={id} hash={hash} /> : null;
 }
 

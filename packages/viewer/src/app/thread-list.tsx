@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, type ListQuery, type SearchHit, type ThreadSummary } from "./api.js";
 import { navigate } from "./router.js";
 import { projectOf, relativeTime, sourceLabel } from "./time.js";
@@ -82,8 +82,9 @@ export function ThreadList({ query, setQuery }: { query: ListQuery; setQuery: (q
   const searchBox = useRef<HTMLInputElement>(null);
   const generation = useRef(0);
 
-  // First page for this query.
-  useEffect(() => {
+  // First page for this query. A layout effect: it starts before the first paint, not a frame
+  // after it (the first page is usually already in the page's HTML: api.ts).
+  useLayoutEffect(() => {
     const gen = ++generation.current;
     setRows([]);
     setCursor(null);

@@ -96,7 +96,9 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
       ),
     [id],
   );
-  useEffect(() => void loadDetail(), [loadDetail]);
+  // Layout effects: the first data (usually in the page's HTML) is asked for before the first
+  // paint, not a frame after it.
+  useLayoutEffect(() => void loadDetail(), [loadDetail]);
 
   // A link to a message of this thread: scroll to it when it is loaded, else load around it.
   const firstHash = useRef(hash);
@@ -111,7 +113,7 @@ export function ThreadView({ id, hash }: { id: string; hash: string }) {
     } else if (hash.startsWith("#m")) setReload((n) => n + 1);
   }, [hash]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const around = /^#m(\d+)$/.exec(location.hash);
     setEntries([]);
     setLoaded(false);
