@@ -35,7 +35,8 @@ function owningPackage(file) {
  * (the state and PostgreSQL stores find their `migrations/` that way) would look next to the
  * bundle instead. Rewrite it to the module's URL inside that package as installed, found from
  * the package's main entry with `import.meta.resolve` at run time, so it stays right wherever
- * the packages are installed. Paths inside the package are the same from `src/` and `dist/`.
+ * the packages are installed: at the compiled module in `dist/` (tsc keeps the folder layout, so
+ * `../migrations/` is found from either).
  */
 const importMetaUrlPlugin = {
   name: "skein-import-meta-url",
@@ -45,7 +46,12 @@ const importMetaUrlPlugin = {
     if (dir === PACKAGE_DIR.replace(/[\\/]$/, "")) return null; // the CLI's own modules: see below
     const entry = manifest.exports?.["."]?.default;
     if (typeof entry !== "string") throw new Error(`${manifest.name} has no default export to locate ${id} from`);
-    const rel = relative(dirname(join(dir, entry)), id).split(sep).join("/");
+    // The bundle is built from the packages' sources, but a package as installed runs (and
+    // ships) `dist/`: a source module's URL is its compiled twin's, so a sibling it names (a
+    // worker entry such as `./extract-worker.js`) is found where tsc wrote it.
+    const srcDir = join(dir, "src") + sep;
+    const compiled = id.startsWith(srcDir) ? join(dir, "dist", id.slice(srcDir.length)).replace(/\.[cm]?tsx?$/, ".js") : id;
+    const rel = relative(dirname(join(dir, entry)), compiled).split(sep).join("/");
     const url = `new URL(${JSON.stringify(rel)}, import.meta.resolve(${JSON.stringify(manifest.name)})).href`;
     return { code: code.replaceAll("import.meta.url", url), map: null };
   },

@@ -32,10 +32,12 @@ export async function reindexCommand(ctx: CommandContext, options: ReindexComman
   ctx.out.line(formatReindexSummary(report));
 }
 
-/** The summary line: `indexed N threads (M new, K changed, E unreadable) in T s`. */
+/** The summary line: `indexed N threads (M new, K changed, E unreadable) in T s[, W extraction workers]`. */
 export function formatReindexSummary(report: ReindexReport): string {
   const seconds = (report.durationMs / 1000).toFixed(2);
-  return `indexed ${report.scanned} threads (${report.added} new, ${report.changed} changed, ${report.unreadable} unreadable) in ${seconds} s`;
+  const workers = report.extractionWorkers ?? 0;
+  const helpers = workers > 0 ? `, ${workers} extraction worker${workers === 1 ? "" : "s"}` : "";
+  return `indexed ${report.scanned} threads (${report.added} new, ${report.changed} changed, ${report.unreadable} unreadable) in ${seconds} s${helpers}`;
 }
 
 interface ProgressHandle {

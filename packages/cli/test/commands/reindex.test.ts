@@ -1,15 +1,17 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempDir, type TempDir } from "@skein/testkit";
 import { formatReindexSummary } from "../../src/commands/reindex.js";
 import { threadsOnDisk } from "../helpers/codex-home.js";
 import { useHomes } from "../helpers/fixture-home.js";
 import { BIN, runCli } from "../helpers/run-cli.js";
+import { storageThreadId, writeStorageThread } from "../helpers/storage-home.js";
 
 /** util-linux `script` gives the child a pseudo-terminal; without it the TTY test cannot run. */
 const noPty = spawnSync("script", ["--version"]).status === 0 ? undefined : "util-linux `script` is not installed";
 
-const SUMMARY = /^indexed (\d+) threads \((\d+) new, (\d+) changed, (\d+) unreadable\) in \d+\.\d\d s$/;
+const SUMMARY = /^indexed (\d+) threads \((\d+) new, (\d+) changed, (\d+) unreadable\) in \d+\.\d\d s(?:, \d+ extraction workers?)?$/;
 
 function summaryOf(stdout: string): number[] {
   const last = stdout.trimEnd().split("\n").at(-1) ?? "";
@@ -24,6 +26,12 @@ describe("formatReindexSummary", () => {
       scanned: 12, indexed: 5, added: 3, changed: 2, unchanged: 7, unreadable: 1, removed: 0, durationMs: 1234, problems: [],
     });
     expect(line).toBe("indexed 12 threads (3 new, 2 changed, 1 unreadable) in 1.23 s");
+  });
+
+  it("names the extraction workers that helped", () => {
+    const report = { scanned: 300, indexed: 300, added: 300, changed: 0, unchanged: 0, unreadable: 0, removed: 0, durationMs: 500, problems: [] };
+    expect(formatReindexSummary({ ...report, extractionWorkers: 1 })).toBe("indexed 300 threads (300 new, 0 changed, 0 unreadable) in 0.50 s, 1 extraction worker");
+    expect(formatReindexSummary({ ...report, extractionWorkers: 2 })).toMatch(/, 2 extraction workers$/);
   });
 });
 
@@ -68,3 +76,31 @@ describe("skein reindex", () => {
     expect(output.trimEnd().split(/[\r\n]/).at(-1)).toMatch(/indexed 7 threads \(7 new, 0 changed, 0 unreadable\) in \d+\.\d\d s$/);
   });
 });
+
+describe("skein reindex on a home big enough for extraction workers", () => {
+  let tmp: TempDir;
+  beforeAll(() => {
+    tmp = makeTempDir("skein-reindex-workers-");
+    for (let n = 1; n <= 300; n++) writeStorageThread(tmp.path, { id: storageThreadId(n), createdAtMs: Date.UTC(2026, 0, 1 + (n % 28), 8, 0, n % 60) });
+  });
+  afterAll(() => tmp.cleanup());
+
+  // The bundled CLI once pointed the worker entry at the package's src/ (no .js there), so every
+  // reindex silently extracted on one thread; SKEIN_EXTRACT_WORKERS asks for one whatever the load.
+  it("starts the worker the built CLI asks for and indexes the same threads", async () => {
+    const result = await runCli(["reindex", "--home", tmp.path], { env: { SKEIN_EXTRACT_WORKERS: "1" } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trimEnd()).toMatch(/, 1 extraction worker$/);
+    expect(summaryOf(result.stdout)).toEqual([300, 300, 0, 0]);
+    const listed = await runCli(["list", "--home", tmp.path, "--all", "--json"]);
+    expect((JSON.parse(listed.stdout) as { items: unknown[] }).items).toHaveLength(300);
+  });
+
+  it("extracts in-process when SKEIN_EXTRACT_WORKERS=0", async () => {
+    const result = await runCli(["reindex", "--home", tmp.path, "--full"], { env: { SKEIN_EXTRACT_WORKERS: "0" } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/extraction worker/);
+    expect(summaryOf(result.stdout)[0]).toBe(300);
+  });
+});
+

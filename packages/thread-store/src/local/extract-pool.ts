@@ -57,6 +57,17 @@ export function spareCoreWorkers(cores = availableParallelism(), load = loadavg(
   return Math.min(3, Math.floor(spare + 0.5));
 }
 
+/**
+ * Workers asked for by `SKEIN_EXTRACT_WORKERS` (0–8; e.g. a container whose load average is the
+ * host's), or undefined when unset or not a whole number in range (then the load decides).
+ */
+export function configuredWorkers(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env["SKEIN_EXTRACT_WORKERS"]?.trim();
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 8 ? n : undefined;
+}
+
 const WORKER_BATCH = 32;
 const LOCAL_BATCH = 8;
 
@@ -82,7 +93,7 @@ export class ExtractPool {
     this.#defaultProvider = options.defaultProvider;
     this.#callerBatch = options.callerBatch ?? LOCAL_BATCH;
     const url = options.workerUrl ?? DEFAULT_WORKER_URL;
-    const wanted = (options.expectedJobs ?? jobs.length) < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? spareCoreWorkers());
+    const wanted = (options.expectedJobs ?? jobs.length) < (options.minJobsForWorkers ?? 256) ? 0 : (options.workers ?? configuredWorkers() ?? spareCoreWorkers());
     if (wanted > 0 && url.protocol === "file:" && existsSync(fileURLToPath(url))) {
       for (let i = 0; i < wanted; i++) this.#startWorker(url);
     }

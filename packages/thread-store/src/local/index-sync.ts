@@ -177,6 +177,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     if (idx) marks.push([SESSION_INDEX_KEY, formatSessionIndexMark(idx)]);
     db.setMetaMany(marks);
   } finally {
+    if (pool && pool.workerCount > 0) report.extractionWorkers = pool.workerCount;
     await pool?.close();
     db.releaseLease(REINDEX_LEASE, owner);
   }

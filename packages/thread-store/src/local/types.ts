@@ -85,6 +85,8 @@ export interface ReindexReport {
   unreadable: number;
   /** Index rows whose file vanished (removed from the index; the files were already gone). */
   removed: number;
+  /** Worker threads that extracted besides the calling thread (0: all in-process; docs/state-index.md). */
+  extractionWorkers?: number;
   durationMs: number;
   problems: ReindexProblem[];
 }
