@@ -16,7 +16,10 @@ const SCRIPT_PREFIX = "skein-";
 const OLD_CHUNK_PREFIX = "bin-chunk-";
 
 // Native addons and CommonJS-only drivers stay real packages, loaded from node_modules.
-const EXTERNAL = ["better-sqlite3", "fs-ext", "pg", "pg-native"];
+// better-sqlite3's JavaScript is bundled (a dozen modules through Node's loader cost ~10 ms per
+// start, outside the code cache); its addon is always handed over by @skein/state
+// (`withNativeBinding`), so `bindings`, its addon search, stays outside and is never reached.
+const EXTERNAL = ["bindings", "fs-ext", "pg", "pg-native"];
 
 /** The nearest package.json above `file` (its directory and parsed manifest). */
 function owningPackage(file) {

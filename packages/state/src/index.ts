@@ -1,6 +1,7 @@
 export { StateDb, META_LAST_FULL_REINDEX_AT, type StateDbOptions, type OpenOrRecoverResult } from "./state-db.js";
 export type { ConnectionOptions } from "./internal/open-connection.js";
 export type { RecoveredDb } from "./internal/recover.js";
+export { withNativeBinding, sqliteNativeBinding, type SqliteNativeBinding } from "./internal/native-binding.js";
 export type { MarkArchivedParams, MarkUnarchivedParams } from "./internal/threads.js";
 export { ThreadRow, ThreadRowInput } from "./thread-row.js";
 export { readThreadLabels, LABEL_PREVIEW_CHARS, type ThreadLabel } from "./thread-labels.js";

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { sqliteNativeBinding } from "./internal/native-binding.js";
+import { withNativeBinding } from "./internal/native-binding.js";
 import { rowFromSql, type SqlThreadRow } from "./internal/thread-select.js";
 import { buildListSql, pageOf, type ListQueryParams } from "./list-query.js";
 import { LATEST_MIGRATION_VERSION } from "./migrations/latest-version.js";
@@ -46,10 +46,9 @@ export class ReadOnlyIndex {
    * Never creates, migrates or writes anything; SQLite errors other than these are thrown.
    */
   static open(path: string, options: { busyTimeoutMs?: number } = {}): ReadOnlyIndex | undefined {
-    const nativeBinding = sqliteNativeBinding();
     let db: Database.Database;
     try {
-      db = new Database(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000, ...(nativeBinding ? { nativeBinding } : {}) });
+      db = new Database(path, withNativeBinding({ readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 }));
     } catch (error) {
       if ((error as { code?: unknown }).code === "SQLITE_CANTOPEN") return undefined;
       throw error;

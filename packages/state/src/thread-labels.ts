@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
+import { withNativeBinding } from "./internal/native-binding.js";
 
 /** What a person recognises a thread by: its id, name and the start of its preview. */
 export interface ThreadLabel {
@@ -23,7 +24,7 @@ export const LABEL_PREVIEW_CHARS = 80;
 export function readThreadLabels(path: string): ThreadLabel[] {
   if (!existsSync(path)) return [];
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 1000 });
+    const db = new Database(path, withNativeBinding({ readonly: true, fileMustExist: true, timeout: 1000 }));
     try {
       // Active threads first, then archived ones, each most recent first: the index's own order.
       const sql = `SELECT id, name, substr(preview, 1, ${LABEL_PREVIEW_CHARS}) AS preview FROM threads ORDER BY archived, recency_at_ms DESC, id DESC`;

@@ -8,7 +8,7 @@ import { markCleanClose } from "./clean-close.js";
 import type { Connection } from "./connection.js";
 import { isCorruptionError } from "./corruption.js";
 import { MonotonicClock } from "./monotonic-clock.js";
-import { sqliteNativeBinding } from "./native-binding.js";
+import { withNativeBinding } from "./native-binding.js";
 
 // Behaviour: docs/state-index.md, "Opening".
 
@@ -64,8 +64,7 @@ export function releaseConnection(conn: Connection): void {
 
 function openConnection(path: string, options: ConnectionOptions, now: () => number): Connection {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  const nativeBinding = sqliteNativeBinding();
-  const db = new Database(path, { timeout: busyTimeoutMs, ...(nativeBinding ? { nativeBinding } : {}) });
+  const db = new Database(path, withNativeBinding({ timeout: busyTimeoutMs }));
   try {
     configure(db, options.journalMode ?? "wal", busyTimeoutMs);
     const migrationReport = migrate(db, options.migrations ?? (defaultMigrations ??= loadMigrations()), now);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { withNativeBinding } from "@skein/state";
 import { checkCodexIndex, type CodexIndexProblem, type CodexIndexProblemKind } from "./codex-index-check.js";
 import { CODEX_BUSY_TIMEOUT_MS, CODEX_STATE_DB_FILE, codexStateDbPath, inWriteTransaction, tableColumns, type CodexDbOptions } from "./codex-state-db.js";
 import { checkThreadsShape } from "./threads-shape.js";
@@ -55,7 +56,7 @@ export async function repairCodexIndex(home: string, options: CodexDbOptions & {
   if (report.unknownSchema) return { found: [], fixed, skipped: 0, untouched: report.unknownSchema };
   if (report.problems.length === 0) return { found: [], fixed, skipped: 0 };
 
-  const db = new Database(codexStateDbPath(root), { fileMustExist: true });
+  const db = new Database(codexStateDbPath(root), withNativeBinding({ fileMustExist: true }));
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? CODEX_BUSY_TIMEOUT_MS}`);
     db.pragma("foreign_keys = ON");

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { withNativeBinding } from "@skein/state";
 import type { ThreadId } from "@skein/protocol";
 import { hasCodexStateDb, inWriteTransaction, tableColumns, withCodexDb, type CodexDbOptions } from "./codex-state-db.js";
 
@@ -115,7 +116,7 @@ export function forgetProjection(home: string, threadId: ThreadId, options: Code
   if (!existsSync(path)) return;
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { fileMustExist: true });
+    db = new Database(path, withNativeBinding({ fileMustExist: true }));
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\'").all() as { name: string }[])
       .map((t) => t.name)

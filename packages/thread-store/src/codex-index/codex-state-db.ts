@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { withNativeBinding } from "@skein/state";
 import { checkThreadsShape, type ThreadsShape } from "./threads-shape.js";
 
 // How Skein opens Codex's state database: briefly, only to run one short transaction, never kept
@@ -44,7 +45,7 @@ export interface CodexDbSession {
  * exist (Skein never creates Codex's database). The journal mode Codex chose (WAL) is kept.
  */
 export function withCodexDb<T>(home: string, options: CodexDbOptions, fn: (session: CodexDbSession) => T): T {
-  const db = new Database(codexStateDbPath(home), { fileMustExist: true });
+  const db = new Database(codexStateDbPath(home), withNativeBinding({ fileMustExist: true }));
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? CODEX_BUSY_TIMEOUT_MS))}`);
     // Codex (sqlx) runs with foreign keys on: deleting a row cascades to its dependants the same way.
