@@ -137,6 +137,7 @@ export {
   ROLLOUT_COMPRESSION_LEVEL,
   compressRolloutFiles,
   preloadRolloutCompression,
+  stopRolloutCompression,
   type CompressBatchStep,
   type CompressRolloutResult,
   type CompressRolloutOptions,
