@@ -1,20 +1,19 @@
-import { closeSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, fchmodSync, futimesSync, openSync, readSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
+import { Decompress } from "fzstd";
 import { RolloutWriteError } from "./errors.js";
 import { compressedRolloutPath, plainRolloutPath } from "./compression-paths.js";
-import { encodeFileToTemp, type EncodeJob, type EncodeOutcome } from "./internal/encode-file.js";
-import { EncodeWorkerGone, encodeHelperFor, stopEncodeHelper, type EncodeHelper, type WorkerOutcome } from "./internal/encode-helper.js";
-import { ENCODE_CHUNK, loadZstdEncoder } from "./internal/wasm-zstd-encoder.js";
-import { exists, linkNoClobber, sameFile, syncAll, syncFolders, tempPathFor, unlinkQuietly } from "./internal/file-steps.js";
+import { ENCODE_CHUNK, loadZstdEncoder, type ZstdStreamEncoder } from "./internal/wasm-zstd-encoder.js";
+import { exists, linkNoClobber, sameFile, syncAll, syncFolders, tempPathFor, unlinkQuietly, writeFully } from "./internal/file-steps.js";
 
 // Compressing many rollouts in one pass, each exactly as Codex 0.169's worker does one
 // (docs/compressed-rollouts.md; the batching in docs/storage-care.md, "Speed"). Per file: a temp
 // file in the same folder, one zstd frame (level 3) checked by decoding it back, the source's
 // mtime and mode. Per batch, in this order, so that the compressed file is complete and on disk
 // before its plain file goes and there is never a moment with neither:
-//   1. every temp file written and verified (on this thread and, for enough bytes, in the
-//      compression worker at the same time: internal/encode-helper.ts), each fsync issued as soon
-//      as its file is written (on libuv's threads, while the next file encodes), all awaited;
+//   1. every temp file written and verified, each fsync issued as soon as its file is written (on
+//      libuv's threads, while the next file encodes), all awaited;
 //   2. each temp linked to `<name>.zst` without clobbering (if its source is unchanged), then one
 //      fsync per folder: the new names are on disk;
 //   3. each plain file unlinked (if still unchanged), the temps removed, then one fsync per folder.
@@ -42,29 +41,14 @@ export interface CompressRolloutOptions {
   level?: number;
   /** Called after each step of the batch. */
   onStep?: (step: CompressBatchStep) => void;
-  /** The compression worker's entry (default: the one in this package's `dist/`; tests). */
-  encodeWorkerUrl?: URL;
-  /** Plain bytes in the batch from which it starts the compression worker, if none runs (default 32 MB). */
-  encodeWorkerMinBytes?: number;
 }
 
 /**
  * Starts loading the zstd encoder now (its wasm compiles on V8's background threads), so that a
- * caller with other work to do first (listing, locks) does not wait for it later. Given the plain
- * bytes about to be compressed (over all batches), also starts the compression worker if they are
- * enough for it (otherwise a batch starts it when it alone has enough).
+ * caller with other work to do first (listing, locks) does not wait for it later.
  */
-export function preloadRolloutCompression(options: { expectedBytes?: number } = {}): void {
+export function preloadRolloutCompression(): void {
   loadZstdEncoder().catch(() => undefined); // a failure shows again, as an error, on first use
-  encodeHelperFor(options.expectedBytes ?? 0);
-}
-
-/**
- * Stops the compression worker, if one runs (a later batch that needs one starts another). Call
- * it when done compressing: a process whose idle worker is still loading may not exit.
- */
-export async function stopRolloutCompression(): Promise<void> {
-  await stopEncodeHelper();
 }
 
 interface Pending {
@@ -100,8 +84,16 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
   const syncing: Promise<void>[] = [];
   try {
     if (work.length > 0) {
-      const bytes = work.reduce((sum, item) => sum + item.before.size, 0);
-      await encodeAll(work, level, encodeHelperFor(bytes, options.encodeWorkerUrl, options.encodeWorkerMinBytes), (item) => syncing.push(syncAll([item.fd!])));
+      const encoder = await loadZstdEncoder();
+      const buffer = Buffer.allocUnsafe(ENCODE_CHUNK);
+      for (const item of work) {
+        // Each temp's fsync starts as soon as it is written: the disk works while the next file encodes.
+        if (encodeToTemp(encoder, item, level, buffer)) syncing.push(syncAll([item.fd!]));
+        else {
+          closeFd(item);
+          item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
+        }
+      }
     }
     const encoded = work.filter((item) => !item.result);
     await Promise.all(syncing);
@@ -140,70 +132,83 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
   return items.map((item) => item.result!);
 }
 
-/** Files the worker holds at once: one encoding while others' fsyncs run. */
-const WORKER_IN_FLIGHT = 3;
+/**
+ * Streams the plain file through zstd into a new temp file (left open for the batch's fsync).
+ * Each compressed piece is also fed to a decoder; the decoded bytes must hash like the plain
+ * bytes read, else the copy is refused. False when the source no longer has the size it had
+ * (it changed: the caller drops the copy). Synchronous from `begin` to `end`: the wasm
+ * encoder's stream state is shared by the whole process.
+ */
+function encodeToTemp(encoder: ZstdStreamEncoder, item: Pending, level: number, buffer: Buffer): boolean {
+  item.temp = tempPathFor(item.target, "rollout-compress-");
+  item.fd = openSync(item.temp, "wx", 0o600);
+  const plainHash = createHash("sha256");
+  const check = decodeCheck(encoder, item.before.size);
+  let written = 0;
+  const emit = (out: Uint8Array, last: boolean): void => {
+    if (out.length > 0) writeFully(item.fd!, out);
+    written += out.length;
+    check.push(out, last);
+  };
+  const input = openSync(item.plain, "r");
+  let read = 0;
+  try {
+    encoder.begin(level);
+    for (;;) {
+      const n = readSync(input, buffer, 0, buffer.length, read);
+      if (n === 0) break;
+      read += n;
+      const piece = buffer.subarray(0, n);
+      plainHash.update(piece);
+      emit(encoder.chunk(piece), false);
+    }
+    emit(encoder.end(), true);
+  } finally {
+    closeSync(input);
+  }
+  if (read !== item.before.size) return false;
+  const decoded = check.result();
+  if (decoded.bytes !== read || !plainHash.digest().equals(decoded.hash)) {
+    throw new Error(`compressed copy of ${item.plain} does not decode to its ${read} bytes (decoded ${decoded.bytes})`);
+  }
+  fchmodSync(item.fd, item.before.mode & 0o777);
+  futimesSync(item.fd, item.before.atime, item.before.mtime);
+  item.compressedBytes = written;
+  return true;
+}
+
+/** Frames up to this plain size are checked in one libzstd call; larger ones stream (bounded memory). */
+const ONE_CALL_CHECK_BYTES = 32 << 20;
 
 /**
- * Step 1's encoding: each item's temp file written and checked, on this thread and in the worker
- * from one queue. `written` is called as each file of this thread's is done (its fsync starts
- * then: the disk works while the next file encodes); the worker syncs its own. A file the worker did not
- * finish (it stopped) is encoded here, into a new temp. On a failure, waits for the worker's
- * files in flight (the caller removes their temps), then throws.
+ * The decode-back check: the frame's pieces as they are written, decoded, hashed. In one call of
+ * the wasm decoder when the frame is small enough (about 4x faster than fzstd, whose streaming
+ * mode also moves its whole window after every block), else through fzstd's streaming decoder.
  */
-async function encodeAll(work: Pending[], level: number, helper: EncodeHelper | undefined, written: (item: Pending) => void): Promise<void> {
-  const encoder = await loadZstdEncoder();
-  const buffer = Buffer.allocUnsafe(ENCODE_CHUNK);
-  const queue = [...work];
-  let failure: unknown;
-  const settle = (item: Pending, outcome: EncodeOutcome | WorkerOutcome): void => {
-    if (outcome === "changed") item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
-    else {
-      item.compressedBytes = outcome.compressedBytes;
-      if ("fd" in outcome) {
-        item.fd = outcome.fd;
-        written(item);
-      } // else the worker synced and closed it
-    }
+function decodeCheck(encoder: ZstdStreamEncoder, plainSize: number): { push(piece: Uint8Array, last: boolean): void; result(): { bytes: number; hash: Buffer } } {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const take = (data: Uint8Array): void => {
+    bytes += data.length;
+    hash.update(data);
   };
-  const jobOf = (item: Pending): EncodeJob => {
-    item.temp = tempPathFor(item.target, "rollout-compress-");
-    const { size, mode, atime, mtime } = item.before;
-    return { plain: item.plain, temp: item.temp, size, mode, atime, mtime, level };
-  };
-  let answered: (() => void) | undefined;
-  const feedWorker = (): void => {
-    while (helper?.alive && failure === undefined && helper.inFlight < WORKER_IN_FLIGHT && queue.length > 0) {
-      const item = queue.pop()!; // from the end: this thread takes from the front
-      helper
-        .encode(jobOf(item))
-        .then(
-          (outcome) => settle(item, outcome),
-          (err: unknown) => {
-            if (!(err instanceof EncodeWorkerGone)) return void (failure ??= err);
-            unlinkQuietly(item.temp!); // maybe partial; this thread does it again
-            queue.unshift(item);
-          },
-        )
-        .finally(() => answered?.());
-    }
-  };
-  for (;;) {
-    feedWorker();
-    if (failure !== undefined) break;
-    const item = queue.shift();
-    if (item) {
-      try {
-        settle(item, encodeFileToTemp(encoder, jobOf(item), buffer));
-      } catch (err) {
-        failure ??= err;
-        break;
-      }
-      if (helper) await new Promise<void>((resolve) => setImmediate(resolve)); // let the worker's answers in
-    } else if (helper && helper.inFlight > 0) await new Promise<void>((resolve) => (answered = resolve));
-    else break;
+  if (encoder.decodeFrame && plainSize <= ONE_CALL_CHECK_BYTES) {
+    const decodeFrame = encoder.decodeFrame;
+    const pieces: Uint8Array[] = [];
+    return {
+      push(piece, last) {
+        pieces.push(piece);
+        // One byte of room more than expected: a frame decoding to more fails the size check.
+        if (last) decodeFrame(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), plainSize + 1, take);
+      },
+      result: () => ({ bytes, hash: hash.digest() }),
+    };
   }
-  while (helper && helper.inFlight > 0) await new Promise<void>((resolve) => (answered = resolve));
-  if (failure !== undefined) throw failure;
+  const decoder = new Decompress((data) => take(data));
+  return {
+    push: (piece, last) => decoder.push(piece, last),
+    result: () => ({ bytes, hash: hash.digest() }),
+  };
 }
 
 function closeFd(item: Pending): void {

@@ -137,7 +137,6 @@ export {
   ROLLOUT_COMPRESSION_LEVEL,
   compressRolloutFiles,
   preloadRolloutCompression,
-  stopRolloutCompression,
   type CompressBatchStep,
   type CompressRolloutResult,
   type CompressRolloutOptions,

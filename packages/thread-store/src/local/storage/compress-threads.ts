@@ -6,7 +6,6 @@ import {
   plainRolloutPath,
   preloadRolloutCompression,
   restorePlainRolloutSync,
-  stopRolloutCompression,
   type CompressBatchStep,
 } from "@skein/rollout";
 import type { IndexedFileInput, ThreadRow } from "@skein/state";
@@ -68,23 +67,12 @@ const BATCH_THREADS = 128;
 const BATCH_BYTES = 64 << 20;
 
 export async function compressThreads(ctx: LocalStoreContext, options: CompressThreadsOptions): Promise<CompressReport> {
-  if (options.dryRun) return compressThreadsStarted(ctx, options);
-  preloadRolloutCompression(); // the encoder loads while the home is listed
-  try {
-    return await compressThreadsStarted(ctx, options);
-  } finally {
-    await stopRolloutCompression(); // an idle worker still loading could keep the process from exiting
-  }
-}
-
-async function compressThreadsStarted(ctx: LocalStoreContext, options: CompressThreadsOptions): Promise<CompressReport> {
+  if (!options.dryRun) preloadRolloutCompression();
   const cutoff = ctx.now() - options.olderThanMs;
   const wanted = options.threadIds ? new Set(options.threadIds.map((id) => id.toLowerCase())) : undefined;
   const candidates = (await sizedThreads(ctx)).filter(
     (t) => t.present && !t.compressed && (!options.archivedOnly || t.archived) && (!wanted || wanted.has(t.threadId)),
   );
-  // Enough bytes in all start the compression worker now: its start overlaps the first batch's locks.
-  if (!options.dryRun) preloadRolloutCompression({ expectedBytes: candidates.reduce((sum, t) => (t.mtimeMs > cutoff || t.updatedAtMs > cutoff ? sum : sum + t.bytes), 0) });
   const report: CompressReport = { threads: [], tooRecent: 0, bytesBefore: 0, bytesAfter: 0, savedBytes: 0, staleTempsRemoved: 0 };
   // Temp files of an earlier compress that was killed (none is written by a live one: see stale-temps.ts).
   if (!options.dryRun) report.staleTempsRemoved = removeStaleRolloutTemps(ctx).length;
