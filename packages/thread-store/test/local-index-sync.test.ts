@@ -93,7 +93,9 @@ describe.skipIf(noBuiltWorker)("reindex on worker threads", () => {
     const local = await rowsOf(0);
     expect(pooled.rows).toHaveLength(40);
     expect(pooled.rows).toEqual(local.rows);
-    expect({ ...pooled.report, durationMs: 0 }).toEqual({ ...local.report, durationMs: 0 });
+    expect(pooled.report.extractionWorkers).toBe(2);
+    expect(local.report.extractionWorkers).toBeUndefined();
+    expect({ ...pooled.report, durationMs: 0, extractionWorkers: undefined }).toEqual({ ...local.report, durationMs: 0 });
     expect(pooled.report.unreadable).toBe(1);
   });
 

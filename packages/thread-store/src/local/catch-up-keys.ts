@@ -11,6 +11,13 @@ export const META_HOME_INDEXED_AT = "home_indexed_at";
  * the message index existed gets one full pass on its next open.
  */
 export const META_MESSAGES_INDEXED_AT = "messages_indexed_at";
+/**
+ * Meta key of the home the index's paths were written under (`resolve`d). The index stores
+ * absolute rollout paths, so a home moved or copied together with its `.skein/` holds rows that
+ * lead to the old place: when this differs from the home being opened, the catch-up re-derives
+ * every row from the files here (docs/state-index.md, "A moved or copied home").
+ */
+export const META_HOME_ROOT = "home_root";
 /** Prefix of the meta keys holding each watched folder's mtime. */
 export const DIR_KEY_PREFIX = "dir_mtime:";
 /** Meta key of `session_index.jsonl`'s mark (`formatSessionIndexMark`). */

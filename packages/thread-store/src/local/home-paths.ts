@@ -16,6 +16,20 @@ export function isWithin(parent: string, child: string): boolean {
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
+/**
+ * True when `path` lies inside `home`: by its name, or else once both are resolved through their
+ * symlinks (the same home reached by another name, e.g. `~/.codex` linked to `/data/codex`).
+ * False when either cannot be resolved (a home that moved away).
+ */
+export function liesInHome(home: string, path: string): boolean {
+  if (isWithin(home, path)) return true;
+  try {
+    return isWithin(realpathSync.native(home), realpathSync.native(path));
+  } catch {
+    return false;
+  }
+}
+
 /** True when `child` lies strictly below `parent`. */
 function isBelow(parent: string, child: string): boolean {
   return child.length > parent.length + 1 && child.startsWith(parent) && child[parent.length] === sep;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import {
   currentSessionIndexMark,
   findRolloutPath,
@@ -17,8 +18,9 @@ import {
 import { META_LAST_FULL_REINDEX_AT, type IndexedFile, type IndexedFileInput, type IndexedFileStamp, type MessageState, type StateDb, type ThreadMessagesInput, type ThreadRow } from "@skein/state";
 import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } from "./extract-job.js";
 import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
-import { DIR_KEY_PREFIX, META_HOME_INDEXED_AT, META_MESSAGES_INDEXED_AT, SESSION_INDEX_KEY, dirKey, staleLockKey } from "./catch-up-keys.js";
+import { DIR_KEY_PREFIX, META_HOME_INDEXED_AT, META_HOME_ROOT, META_MESSAGES_INDEXED_AT, SESSION_INDEX_KEY, dirKey, staleLockKey } from "./catch-up-keys.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
+import { liesInHome } from "./home-paths.js";
 import { messageCursorOf, messagesInputOf } from "./message-sync.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
 import { inspectWriterLock, listWriterLocks } from "./writer-lock.js";
@@ -60,9 +62,24 @@ function emptyReport(): ReindexReport {
   return { scanned: 0, indexed: 0, added: 0, changed: 0, unchanged: 0, unreadable: 0, removed: 0, durationMs: 0, problems: [] };
 }
 
-/** True when `row` already points at another existing file that should win over `file` (active beats archived). */
-function shadowedBy(row: ThreadRow | undefined, file: { path: string; archived: boolean }): boolean {
-  return !!row && row.rolloutPath !== file.path && existsSync(row.rolloutPath) && (!row.archived || file.archived);
+/**
+ * True when `row` already points at another existing file of this home that should win over
+ * `file` (active beats archived). A row leading outside the home (a moved or copied home's index)
+ * never wins: the file here takes the row over.
+ */
+function shadowedBy(home: string, row: ThreadRow | undefined, file: { path: string; archived: boolean }): boolean {
+  return !!row && row.rolloutPath !== file.path && liesInHome(home, row.rolloutPath) && existsSync(row.rolloutPath) && (!row.archived || file.archived);
+}
+
+/**
+ * True when the index's paths were written under another home than `home` (see
+ * {@link META_HOME_ROOT}). An index from before the mark is judged by one of its file records.
+ */
+function indexedElsewhere(db: StateDb, home: string): boolean {
+  const root = db.getMeta(META_HOME_ROOT);
+  if (root !== undefined) return !liesInHome(home, root) || !liesInHome(root, home);
+  const stamps = db.listIndexedFileStamps();
+  return stamps.length > 0 && !liesInHome(home, stamps[0]![0]);
 }
 
 /** What the index recorded about a file, as a reindex compares it. */
@@ -91,6 +108,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
   const started = ctx.now();
   const report = emptyReport();
   const { db } = ctx;
+  const home = resolve(ctx.home);
   if (!db) {
     report.scanned = scanHome(ctx.home).files.length;
     report.durationMs = ctx.now() - started;
@@ -131,7 +149,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
       const prev = stamp && stampOf(stamp);
       const existing = hasRows ? db.getThread(file.threadId) : undefined;
       // Active files come before archived ones in the scan, so the first claim of a thread wins.
-      if (claimed.has(file.threadId) || shadowedBy(existing, file)) {
+      if (claimed.has(file.threadId) || shadowedBy(home, existing, file)) {
         records.push({ path: file.path, threadId: file.threadId, size: file.size, mtimeMs: file.mtimeMs, byteOffset: file.size, status: "indexed" });
         report.unchanged++;
         continue;
@@ -170,7 +188,7 @@ export async function reindexHome(ctx: SyncContext, options: ReindexOptions = {}
     db.resolveInheritedMessages();
     options.onProgress?.({ scanned: files.length, total: files.length, indexed: report.indexed });
     const now = String(ctx.now());
-    const marks: [string, string][] = [[META_LAST_FULL_REINDEX_AT, now], [META_HOME_INDEXED_AT, now], [META_MESSAGES_INDEXED_AT, now]];
+    const marks: [string, string][] = [[META_LAST_FULL_REINDEX_AT, now], [META_HOME_INDEXED_AT, now], [META_MESSAGES_INDEXED_AT, now], [META_HOME_ROOT, home]];
     // Folder mtimes as listed by this scan: a file added since is caught by the next catch-up.
     for (const dir of scan.dirs) marks.push([dirKey(ctx.home, dir.dir), String(dir.mtimeMs)]);
     const idx = currentSessionIndexMark(ctx.home);
@@ -309,6 +327,11 @@ export async function catchUp(ctx: SyncContext, mode: "quick" | "full"): Promise
   if (mode === "full" || db.getMeta(META_HOME_INDEXED_AT) === undefined || db.getMeta(META_MESSAGES_INDEXED_AT) === undefined) {
     return { mode: "full", staleLocks: 0, changedDirs: 0, indexedFiles: 0, removedRows: 0, renamed: 0, reindex: await reindexHome(ctx) };
   }
+  // A moved or copied home: every row is re-derived from the files here (its messages too).
+  if (indexedElsewhere(db, resolve(ctx.home))) {
+    return { mode: "full", staleLocks: 0, changedDirs: 0, indexedFiles: 0, removedRows: 0, renamed: 0, reindex: await reindexHome(ctx, { full: true }) };
+  }
+  if (db.getMeta(META_HOME_ROOT) === undefined) db.setMeta(META_HOME_ROOT, resolve(ctx.home));
   const report: CatchUpReport = { mode: "quick", staleLocks: 0, changedDirs: 0, indexedFiles: 0, removedRows: 0, renamed: 0 };
   let names: Map<string, string> | undefined;
   const nameOf = (threadId: string | undefined) => {
@@ -380,7 +403,7 @@ async function indexPath(
 ): Promise<boolean> {
   const threadId = parseRolloutFileName(path)?.threadId;
   const existing = threadId ? db.getThread(threadId) : undefined;
-  if (shadowedBy(existing, { path, archived })) return false;
+  if (shadowedBy(resolve(ctx.home), existing, { path, archived })) return false;
   const outcome = runExtractJob({ path, archived }, ctx.defaultModelProvider);
   if ("ok" in outcome) {
     const { row, record } = rowAndRecord(ctx, outcome.ok, archived, existing ? undefined : nameOf(threadId));

@@ -3,6 +3,7 @@ import { sessionSourceKey } from "@skein/protocol";
 import { isCompressedRolloutPath, readHeadSummary, scanRolloutFiles } from "@skein/rollout";
 import type { StorageRow } from "@skein/state";
 import type { LocalStoreContext } from "../store-context.js";
+import { RolloutPathGuard } from "../home-paths.js";
 
 // The rows storage care works on (docs/storage-care.md): every thread of the home with the size
 // of its file on disk. From the index when there is one (one query, one stat per file); from a
@@ -22,8 +23,12 @@ export interface SizedThread extends StorageRow {
 /** Every thread of the home, with its file's size (stat now, not the index's record). */
 export async function sizedThreads(ctx: LocalStoreContext): Promise<SizedThread[]> {
   const rows = ctx.db ? ctx.db.listStorageRows() : await rowsFromFiles(ctx);
+  // Storage care moves and removes files: a row whose path leads outside this home's rollout
+  // folders (a moved or copied home's index, a link out) is treated as gone, never touched.
+  const guard = new RolloutPathGuard(ctx.home);
   return rows.map((row) => {
-    const st = statSync(row.rolloutPath, { throwIfNoEntry: false });
+    const inside = guard.inspect(row.rolloutPath).kind !== "outside";
+    const st = inside ? statSync(row.rolloutPath, { throwIfNoEntry: false }) : undefined;
     return {
       ...row,
       bytes: st?.size ?? 0,
