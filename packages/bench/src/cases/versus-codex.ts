@@ -111,7 +111,7 @@ export const versusCodexCase: BenchCase = {
       { case: C, name: `codex app-server first open (backfill + thread/list), ${n}`, unit: "ms", value: codex.firstOpen.median, stats: codex.firstOpen },
       { case: C, name: `codex app-server fresh process, first thread/list, ${n}`, unit: "ms", value: codex.fresh.median, stats: codex.fresh },
       { case: C, name: `codex app-server warm thread/list, ${n}`, unit: "ms", value: codex.warm.median, stats: codex.warm },
-      atLeast({ case: C, name: "first open: Codex / Skein", unit: "x", value: codex.firstOpen.median / skeinFirst.median }, 5),
+      atLeast({ case: C, name: "first open: Codex / Skein", unit: "x", value: codex.firstOpen.median / skeinFirst.median }, 10),
       atLeast({ case: C, name: "list process: Codex fresh / skein list", unit: "x", value: codex.fresh.median / skeinList.median }, 2.5),
       atLeast({ case: C, name: "list process: Codex fresh / skein list --json", unit: "x", value: codex.fresh.median / skeinListJson.median }, 2.5),
       { case: C, name: "warm page: Codex / Skein in-process", unit: "x", value: codex.warm.median / warm.median },
