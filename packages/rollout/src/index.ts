@@ -133,6 +133,7 @@ export {
 } from "./compression-paths.js";
 export { rolloutPlainSize } from "./internal/rollout-bytes.js";
 export { compressRolloutFile, restorePlainRollout, restorePlainRolloutSync, isRolloutTempFileName, rolloutTempThreadId } from "./compression.js";
+export { syncFolder } from "./internal/file-steps.js";
 export {
   ROLLOUT_COMPRESSION_LEVEL,
   compressRolloutFiles,

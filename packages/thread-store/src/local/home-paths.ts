@@ -30,6 +30,11 @@ export function liesInHome(home: string, path: string): boolean {
   }
 }
 
+/** True when `a` and `b` are the same folder, by name or through symlinks (see {@link liesInHome}). */
+export function sameHome(a: string, b: string): boolean {
+  return a === b || (liesInHome(a, b) && liesInHome(b, a));
+}
+
 /** True when `child` lies strictly below `parent`. */
 function isBelow(parent: string, child: string): boolean {
   return child.length > parent.length + 1 && child.startsWith(parent) && child[parent.length] === sep;

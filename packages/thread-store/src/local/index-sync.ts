@@ -20,7 +20,7 @@ import { previousFromRow, runExtractJob, type ExtractJob, type ExtractOutcome } 
 import { ExtractPool, type ExtractPoolOptions } from "./extract-pool.js";
 import { DIR_KEY_PREFIX, META_HOME_INDEXED_AT, META_HOME_ROOT, META_MESSAGES_INDEXED_AT, SESSION_INDEX_KEY, dirKey, staleLockKey } from "./catch-up-keys.js";
 import { rowFromExtracted } from "./thread-row-mapping.js";
-import { liesInHome } from "./home-paths.js";
+import { liesInHome, sameHome } from "./home-paths.js";
 import { messageCursorOf, messagesInputOf } from "./message-sync.js";
 import type { ReindexOptions, ReindexProblem, ReindexReport } from "./types.js";
 import { inspectWriterLock, listWriterLocks } from "./writer-lock.js";
@@ -77,7 +77,7 @@ function shadowedBy(home: string, row: ThreadRow | undefined, file: { path: stri
  */
 function indexedElsewhere(db: StateDb, home: string): boolean {
   const root = db.getMeta(META_HOME_ROOT);
-  if (root !== undefined) return !liesInHome(home, root) || !liesInHome(root, home);
+  if (root !== undefined) return !sameHome(root, home);
   const stamps = db.listIndexedFileStamps();
   return stamps.length > 0 && !liesInHome(home, stamps[0]![0]);
 }

@@ -6,7 +6,7 @@ import { InvalidRequestError } from "../errors.js";
 import { normalizeListThreadsParams } from "../history/list-params.js";
 import { DIR_KEY_PREFIX, META_HOME_INDEXED_AT, META_HOME_ROOT, META_MESSAGES_INDEXED_AT, SESSION_INDEX_KEY, dirKey, staleLockKey } from "../local/catch-up-keys.js";
 import { LOCKS_SUBDIR, SKEIN_STATE_DB_FILE } from "../local/home-files.js";
-import { RolloutPathGuard, liesInHome } from "../local/home-paths.js";
+import { RolloutPathGuard, sameHome } from "../local/home-paths.js";
 import { reportFromIndexedUsage, type DiskUsageReport } from "../local/storage/usage-report.js";
 import { storedThreadFromRow } from "../local/thread-row-mapping.js";
 import type { ListThreadsParams, ThreadPage } from "../types.js";
@@ -96,7 +96,7 @@ export class ReadOnlyHome {
 async function catchUpDue(home: string, index: ReadOnlyIndex): Promise<boolean> {
   if (index.getMeta(META_HOME_INDEXED_AT) === undefined || index.getMeta(META_MESSAGES_INDEXED_AT) === undefined) return true;
   const root = index.getMeta(META_HOME_ROOT);
-  if (root === undefined || (root !== home && !(liesInHome(home, root) && liesInHome(root, home)))) return true; // moved, copied, or not yet marked
+  if (root === undefined || !sameHome(root, home)) return true; // moved, copied, or not yet marked
   const seen = index.listMeta(DIR_KEY_PREFIX);
   for (const { dir } of watchedDirPaths(home)) {
     const st = statSync(dir, { throwIfNoEntry: false });

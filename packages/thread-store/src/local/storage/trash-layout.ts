@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { syncFolder } from "@skein/rollout";
 
 // Skein's trash inside the home (docs/storage-care.md, "The trash"):
 //
@@ -71,7 +72,7 @@ export function writeTrashEntry(home: string, entry: TrashEntry): void {
     closeSync(fd);
   }
   renameSync(temp, join(dir, TRASH_ENTRY_FILE));
-  syncDir(dir);
+  syncFolder(dir);
 }
 
 /** The folder names under the trash (thread ids, and whatever an interrupted step left). */
@@ -101,18 +102,6 @@ export function listCompleteEntries(home: string): TrashEntry[] {
   return entries.sort((a, b) => a.trashedAtMs - b.trashedAtMs || a.threadId.localeCompare(b.threadId));
 }
 
-export function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse to fsync a folder; the rename order still holds.
-  }
-}
 
 export function unlinkIfPresent(path: string): void {
   try {

@@ -11,6 +11,7 @@ import {
   plainRolloutPath,
   readHeadSummary,
   removeSessionNameEntries,
+  syncFolder,
 } from "@skein/rollout";
 import { ConflictError, ThreadNotFoundError } from "../../errors.js";
 import { codexForgetThread } from "../../codex-index/codex-index-sync.js";
@@ -25,7 +26,6 @@ import {
   listCompleteEntries,
   readTrashEntry,
   storedFileExists,
-  syncDir,
   trashDir,
   trashFolderNames,
   writeTrashEntry,
@@ -115,7 +115,7 @@ export async function trashThread(ctx: LocalStoreContext, threadId: ThreadId, re
       renameSync(file, join(entryDir(ctx.home, threadId), stored[i]!.stored));
       crashPoint("trash:after-move");
     }
-    syncDir(entryDir(ctx.home, threadId));
+    syncFolder(entryDir(ctx.home, threadId));
     await forgetInIndex(ctx, threadId, files);
     crashPoint("trash:after-index");
     syncCodexIndex(ctx, () => codexForgetThread(ctx.home, { threadId }));
@@ -199,7 +199,7 @@ function moveBackNoClobber(stored: string, target: string): void {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     if (statSync(target).ino !== statSync(stored).ino) throw new ConflictError(`cannot restore ${basename(target)}: ${target} already exists`);
   }
-  syncDir(dirname(target));
+  syncFolder(dirname(target));
   unlinkSync(stored);
 }
 
