@@ -2,6 +2,7 @@ import type { ThreadMetadataPatch } from "@skein/protocol";
 import { InvalidArgumentError, StateDbClosedError } from "./errors.js";
 import * as files from "./indexed-file.js";
 import { writeIndexBatch } from "./internal/index-batch.js";
+import { readAcrossSchemaChanges } from "./internal/schema-race.js";
 import type { IndexedFile, IndexedFileInput, IndexedFileStamp } from "./indexed-file.js";
 import { statement, type Connection } from "./internal/connection.js";
 import { parseFileInput, parseMessagesInput } from "./internal/plain-inputs.js";
@@ -225,7 +226,7 @@ export class StateDb {
    * @throws InvalidCursorError for a malformed cursor or one from a different query.
    */
   searchThreads(params: SearchThreadsParams): ThreadSearchPage {
-    return searchThreads(this.#live(), params);
+    return readAcrossSchemaChanges(() => searchThreads(this.#live(), params));
   }
 
   /** The number of thread rows (including those with an empty preview), optionally by archive state. */
@@ -344,7 +345,7 @@ export class StateDb {
    * @throws InvalidCursorError for a malformed cursor or one from a different query.
    */
   searchMessages(params: SearchMessagesParams): ContentSearchPage {
-    return searchMessages(this.#live(), params);
+    return readAcrossSchemaChanges(() => searchMessages(this.#live(), params));
   }
 
   /** Removes the record of `path`; true when there was one. */

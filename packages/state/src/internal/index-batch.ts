@@ -10,6 +10,12 @@ import { writeThreadMessages, type ThreadMessagesInput } from "../thread-message
 // triggers *inside its own transaction* (other connections never see them missing: DDL is
 // transactional), maintains the FTS rows itself, and re-creates the triggers before COMMIT.
 // The triggers stay the contract for every other writer, older Skein builds included.
+// Dropping a trigger is a schema change every other connection must then reload (and FTS5
+// reconnect, see schema-race.ts), so only a batch big enough to gain does it: a catch-up of a
+// few threads, the common case while Codex runs, writes through the triggers.
+
+/** Rows from which a batch suspends the triggers (below, the triggers' cost is under ~1 ms). */
+const SUSPEND_TRIGGERS_FROM_ROWS = 16;
 
 /** The FTS triggers of migration 0004, as `sqlite_master` stores them (whitespace-normalized). */
 const KNOWN_FTS_TRIGGERS: Readonly<Record<string, string>> = {
@@ -74,7 +80,7 @@ export function writeIndexBatch(
 ): void {
   conn.db
     .transaction(() => {
-      const triggers = rows.length > 0 ? suspendableTriggers(conn) : undefined;
+      const triggers = rows.length >= SUSPEND_TRIGGERS_FROM_ROWS ? suspendableTriggers(conn) : undefined;
       for (const trigger of triggers ?? []) conn.db.exec(`DROP TRIGGER ${trigger.name}`);
       const selectOld = statement(conn, SELECT_OLD);
       const upsert = statement(conn, UPSERT_THREAD_SQL);
