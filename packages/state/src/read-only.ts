@@ -92,7 +92,7 @@ export class ReadOnlyIndex {
 
   /** Disk usage as the index records it (`StateDb.indexedUsage`). */
   indexedUsage(largest: number): IndexedUsage {
-    return readIndexedUsage((sql) => this.#prepare(sql), largest);
+    return readIndexedUsage(this.#db, (sql) => this.#prepare(sql), largest);
   }
 
   close(): void {

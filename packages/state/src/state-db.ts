@@ -248,7 +248,7 @@ export class StateDb {
   /** Disk usage as the index records it: grouped sizes, the `largest` biggest threads, unsized rows (usage-query.ts). */
   indexedUsage(largest: number): IndexedUsage {
     const conn = this.#live();
-    return readIndexedUsage((sql) => statement(conn, sql), largest);
+    return readIndexedUsage(conn.db, (sql) => statement(conn, sql), largest);
   }
 
   /** What was last indexed from the file at `path`, or undefined. */

@@ -48,12 +48,23 @@ const DAY_MS = 86_400_000;
 /** The UTC day of creation, floored (grouping by it and naming months in JS costs far less than `strftime` per row). */
 const DAY = `(t.created_at_ms - ((t.created_at_ms % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS}) / ${DAY_MS}`;
 const LABEL = "COALESCE(NULLIF(t.name, ''), NULLIF(t.title, ''), t.preview, '')";
-const SIZED = "FROM threads t JOIN indexed_files f ON f.path = t.rollout_path";
+// NOT INDEXED: left to itself the planner walks `idx_threads_cwd` for the GROUP BY and then looks
+// every row up in the table, twice the time of one pass over the table (measured, 10k threads).
+const THREADS = "threads t NOT INDEXED";
+const SIZED = `FROM ${THREADS} JOIN indexed_files f ON f.path = t.rollout_path`;
 const THREAD_COLUMNS = `t.id, t.rollout_path, t.archived, ${COMPRESSED} AS compressed, t.updated_at_ms, t.created_at_ms, t.cwd, t.source, ${LABEL} AS label`;
 
-const CELLS_SQL = `SELECT t.archived, ${COMPRESSED} AS compressed, ${DAY} AS day, t.cwd, t.source, COUNT(*) AS threads, SUM(f.size) AS bytes ${SIZED} GROUP BY 1, 2, 3, 4, 5`;
+/** Every row once: rows without a file record form their own groups (`sized` 0), so one pass tells whether any exist. */
+const CELLS_SQL = `SELECT t.archived, ${COMPRESSED} AS compressed, ${DAY} AS day, t.cwd, t.source, f.size IS NOT NULL AS sized, COUNT(*) AS threads, SUM(f.size) AS bytes
+  FROM ${THREADS} LEFT JOIN indexed_files f ON f.path = t.rollout_path GROUP BY 1, 2, 3, 4, 5, 6`;
 const LARGEST_SQL = `SELECT ${THREAD_COLUMNS}, f.size AS bytes ${SIZED} ORDER BY f.size DESC, t.id ASC LIMIT ?`;
-const UNSIZED_SQL = `SELECT ${THREAD_COLUMNS} FROM threads t WHERE NOT EXISTS (SELECT 1 FROM indexed_files f WHERE f.path = t.rollout_path)`;
+const UNSIZED_SQL = `SELECT ${THREAD_COLUMNS} FROM ${THREADS} WHERE NOT EXISTS (SELECT 1 FROM indexed_files f WHERE f.path = t.rollout_path)`;
+
+/**
+ * How much of the file the scan may map (SQLite's `mmap_size`): reading the rows through mmap
+ * instead of a `pread` per page cut the cold pass over 10k threads from ~30 ms to ~7 ms.
+ */
+const SCAN_MMAP_BYTES = 1 << 30;
 
 interface SqlThread {
   id: string;
@@ -83,21 +94,48 @@ export function monthOf(ms: number): string {
   return Number.isNaN(d.getTime()) ? "unknown" : d.toISOString().slice(0, 7);
 }
 
-/** Reads the index's view of disk usage (see {@link IndexedUsage}). */
-export function readIndexedUsage(prepare: (sql: string) => Database.Statement, largest: number): IndexedUsage {
+/** Reads the index's view of disk usage (see {@link IndexedUsage}), with the file mapped while it reads. */
+export function readIndexedUsage(db: Database.Database, prepare: (sql: string) => Database.Statement, largest: number): IndexedUsage {
+  const mmapBefore = db.pragma("mmap_size", { simple: true }) as number;
+  if (mmapBefore < SCAN_MMAP_BYTES) db.pragma(`mmap_size = ${SCAN_MMAP_BYTES}`);
+  try {
+    return readUsage(prepare, largest);
+  } finally {
+    if (mmapBefore < SCAN_MMAP_BYTES) db.pragma(`mmap_size = ${mmapBefore}`);
+  }
+}
+
+interface SqlCell {
+  archived: number;
+  compressed: number;
+  day: number;
+  cwd: string;
+  source: string;
+  sized: number;
+  threads: number;
+  bytes: number | null;
+}
+
+function readUsage(prepare: (sql: string) => Database.Statement, largest: number): IndexedUsage {
   const cells = new Map<string, UsageCell>();
-  for (const c of prepare(CELLS_SQL).all() as { archived: number; compressed: number; day: number; cwd: string; source: string; threads: number; bytes: number }[]) {
+  let unsizedRows = 0;
+  for (const c of prepare(CELLS_SQL).all() as SqlCell[]) {
+    if (c.sized === 0) {
+      unsizedRows += c.threads;
+      continue;
+    }
     const month = monthOf(c.day * DAY_MS);
     const key = JSON.stringify([c.archived, c.compressed, month, c.cwd, c.source]);
     const cell = cells.get(key);
+    const bytes = c.bytes ?? 0;
     if (cell) {
       cell.threads += c.threads;
-      cell.bytes += c.bytes;
+      cell.bytes += bytes;
     } else {
-      cells.set(key, { archived: c.archived === 1, compressed: c.compressed === 1, month, cwd: c.cwd, source: c.source, threads: c.threads, bytes: c.bytes });
+      cells.set(key, { archived: c.archived === 1, compressed: c.compressed === 1, month, cwd: c.cwd, source: c.source, threads: c.threads, bytes });
     }
   }
-  const top = largest > 0 ? (prepare(LARGEST_SQL).all(largest) as SqlThread[]).map(usageThread) : [];
-  const unsized = (prepare(UNSIZED_SQL).all() as SqlThread[]).map(usageThread);
+  const top = largest > 0 && cells.size > 0 ? (prepare(LARGEST_SQL).all(largest) as SqlThread[]).map(usageThread) : [];
+  const unsized = unsizedRows > 0 ? (prepare(UNSIZED_SQL).all() as SqlThread[]).map(usageThread) : [];
   return { cells: [...cells.values()], largest: top, unsized };
 }
