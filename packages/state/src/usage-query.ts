@@ -48,17 +48,19 @@ const DAY_MS = 86_400_000;
 /** The UTC day of creation, floored (grouping by it and naming months in JS costs far less than `strftime` per row). */
 const DAY = `(t.created_at_ms - ((t.created_at_ms % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS}) / ${DAY_MS}`;
 const LABEL = "COALESCE(NULLIF(t.name, ''), NULLIF(t.title, ''), t.preview, '')";
-// NOT INDEXED: left to itself the planner walks `idx_threads_cwd` for the GROUP BY and then looks
-// every row up in the table, twice the time of one pass over the table (measured, 10k threads).
-const THREADS = "threads t NOT INDEXED";
-const SIZED = `FROM ${THREADS} JOIN indexed_files f ON f.path = t.rollout_path`;
+// The grouping pass and the cut of the largest read only the covering indexes of migration 0006
+// (named: the planner would otherwise walk `idx_threads_cwd` and look every row up again); the
+// wide rows are read for the largest threads alone.
+const THREADS = "threads t INDEXED BY idx_threads_usage";
+const FILES = "indexed_files f INDEXED BY idx_indexed_files_size";
 const THREAD_COLUMNS = `t.id, t.rollout_path, t.archived, ${COMPRESSED} AS compressed, t.updated_at_ms, t.created_at_ms, t.cwd, t.source, ${LABEL} AS label`;
 
 /** Every row once: rows without a file record form their own groups (`sized` 0), so one pass tells whether any exist. */
 const CELLS_SQL = `SELECT t.archived, ${COMPRESSED} AS compressed, ${DAY} AS day, t.cwd, t.source, f.size IS NOT NULL AS sized, COUNT(*) AS threads, SUM(f.size) AS bytes
-  FROM ${THREADS} LEFT JOIN indexed_files f ON f.path = t.rollout_path GROUP BY 1, 2, 3, 4, 5, 6`;
-const LARGEST_SQL = `SELECT ${THREAD_COLUMNS}, f.size AS bytes ${SIZED} ORDER BY f.size DESC, t.id ASC LIMIT ?`;
-const UNSIZED_SQL = `SELECT ${THREAD_COLUMNS} FROM ${THREADS} WHERE NOT EXISTS (SELECT 1 FROM indexed_files f WHERE f.path = t.rollout_path)`;
+  FROM ${THREADS} LEFT JOIN ${FILES} ON f.path = t.rollout_path GROUP BY 1, 2, 3, 4, 5, 6`;
+const LARGEST_SQL = `WITH top AS (SELECT t.id AS id, f.size AS size FROM ${THREADS} JOIN ${FILES} ON f.path = t.rollout_path ORDER BY f.size DESC, t.id ASC LIMIT ?)
+  SELECT ${THREAD_COLUMNS}, top.size AS bytes FROM top JOIN threads t ON t.id = top.id ORDER BY top.size DESC, top.id ASC`;
+const UNSIZED_SQL = `SELECT ${THREAD_COLUMNS} FROM threads t WHERE NOT EXISTS (SELECT 1 FROM indexed_files f WHERE f.path = t.rollout_path)`;
 
 /**
  * How much of the file the scan may map (SQLite's `mmap_size`): reading the rows through mmap

@@ -223,7 +223,7 @@ describe("migration 0005_thread_messages", () => {
     const id = seed(db, ["kept words"]);
     db.close();
     const older = temp.open({ migrations: loadMigrations().filter((m) => m.version <= 4) });
-    expect(older.migrationReport.ignored).toEqual([5]);
+    expect(older.migrationReport.ignored).toEqual(loadMigrations().filter((m) => m.version > 4).map((m) => m.version));
     expect(older.getThread(id)?.threadId).toBe(id);
     older.upsertThread(threadRow({ preview: "written by the older build" }));
     older.close();

@@ -64,4 +64,18 @@ describe("indexedUsage", () => {
       ro.close();
     }
   });
+
+  it("migration 0006 only adds: a build that knows migrations 1-5 writes rows, and the usage counts them", async () => {
+    const { loadMigrations } = await import("../src/index.js");
+    seed().close();
+    const older = temp.open({ migrations: loadMigrations().filter((m) => m.version <= 5) });
+    expect(older.migrationReport.ignored).toEqual([6]);
+    const r = row(6, { cwd: "/w/older" });
+    older.upsertThread(r);
+    older.recordIndexedFiles([{ path: r.rolloutPath, threadId: r.threadId, size: 1000, mtimeMs: 1, byteOffset: 1000, status: "indexed" }]);
+    older.close();
+    const usage = temp.open().indexedUsage(1);
+    expect(usage.largest.map((t) => [t.cwd, t.bytes])).toEqual([["/w/older", 1000]]);
+    expect(usage.cells.filter((c) => c.cwd === "/w/older").map((c) => [c.threads, c.bytes])).toEqual([[1, 1000]]);
+  });
 });
