@@ -280,6 +280,12 @@ export class StateDb {
     return files.listIndexedFileStamps(this.#live());
   }
 
+  /** The path of one file record (any), or undefined when there is none: where the index's paths point, cheaply. */
+  anyIndexedFilePath(): string | undefined {
+    const r = statement(this.#live(), "SELECT path FROM indexed_files LIMIT 1").get() as { path: string } | undefined;
+    return r?.path;
+  }
+
   /** The records of the files directly inside folder `dir` (not in its subfolders), sorted by path. */
   listIndexedFilesIn(dir: string): IndexedFile[] {
     return files.listIndexedFilesIn(this.#live(), dir);

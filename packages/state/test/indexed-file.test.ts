@@ -71,3 +71,14 @@ describe("indexed files", () => {
     expect(new Map(db.listIndexedFileStamps().map((s) => [s[0], s])).get("/s/a.jsonl")?.[6]).toBeNull();
   });
 });
+
+describe("anyIndexedFilePath", () => {
+  const temp = useTempDb();
+
+  it("names one recorded path, or none for an empty index", () => {
+    const db = temp.open();
+    expect(db.anyIndexedFilePath()).toBeUndefined();
+    db.recordIndexedFiles([{ path: "/h/a.jsonl", size: 1, mtimeMs: 1, byteOffset: 1, status: "indexed" }]);
+    expect(db.anyIndexedFilePath()).toBe("/h/a.jsonl");
+  });
+});

@@ -78,8 +78,8 @@ function shadowedBy(home: string, row: ThreadRow | undefined, file: { path: stri
 function indexedElsewhere(db: StateDb, home: string): boolean {
   const root = db.getMeta(META_HOME_ROOT);
   if (root !== undefined) return !sameHome(root, home);
-  const stamps = db.listIndexedFileStamps();
-  return stamps.length > 0 && !liesInHome(home, stamps[0]![0]);
+  const path = db.anyIndexedFilePath();
+  return path !== undefined && !liesInHome(home, path);
 }
 
 /** What the index recorded about a file, as a reindex compares it. */
