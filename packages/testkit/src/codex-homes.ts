@@ -25,15 +25,19 @@ export const CODEX_HOMES = [
 ] as const;
 export type CodexHomeName = (typeof CODEX_HOMES)[number];
 
-/** `meta.json` of a set of homes (see interop's `FixtureHomesMeta`). */
+/** `meta.json` of a set of homes, as interop's maker writes it (its `FixtureHomesMeta` types the ids). */
 export interface CodexHomesMeta {
+  /** `codex --version` of the binary that wrote them. */
   readonly codexVersion: string;
+  /** Hash of the scenario (the maker's code, the mock's and the hand-written old-CLI home). */
   readonly scenarioHash: string;
   /** Where the homes were made: the prefix of the absolute paths in Codex's `*.sqlite*` files. */
   readonly madeIn: string;
   /** The sessions' working directory (`<cache>/codexwork`; it exists, unlike `madeIn`). */
   readonly workDir: string;
+  /** Thread ids by role, per scenario home. */
   readonly ids: Readonly<Record<"1" | "2" | "3", Readonly<Record<string, string>>>>;
+  /** How long making them took. */
   readonly makeSeconds: number;
 }
 

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CODEX_HOMES, type CodexHomeName, type CodexHomesMeta } from "@skein/testkit";
 import { findCodexBinary } from "../codex-binary.js";
 import { codexConfigToml } from "../codex-config.js";
 import { CodexRunner } from "../codex-runner.js";
@@ -11,35 +12,14 @@ import { makeHome1, makeHome2, migrateRollouts, resumeOldHome, snapshotHome, wri
 
 // Design note: docs/codex-fixture-homes.md (what each home holds, the cache, absolute paths).
 
-/** The homes, in the order they are made. */
-export const FIXTURE_HOME_NAMES = [
-  "codexhome1",
-  "codexhome2-premigrate",
-  "codexhome2",
-  "codexhome3-oldcli",
-  "codexhome3-newcli-resumed",
-  "codexhome3",
-] as const;
-export type FixtureHomeName = (typeof FIXTURE_HOME_NAMES)[number];
+/** The homes, in the order they are made (their names and `meta.json` are testkit's, which reads them). */
+export const FIXTURE_HOME_NAMES = CODEX_HOMES;
+export type FixtureHomeName = CodexHomeName;
 
-/** `meta.json` of a finished set of homes. */
-export interface FixtureHomesMeta {
-  /** `codex --version` of the binary that wrote them. */
-  readonly codexVersion: string;
-  /** Hash of the scenario (this module's code, the mock's and the hand-written old-CLI home). */
-  readonly scenarioHash: string;
-  /**
-   * The directory the homes were made in. Codex's `*.sqlite*` files hold absolute paths under
-   * it (`threads.rollout_path`); it no longer exists once the set is published, like the path
-   * of a home copied to another machine.
-   */
-  readonly madeIn: string;
-  /** The sessions' working directory (`<cacheDir>/codexwork`; it stays, unlike `madeIn`). */
-  readonly workDir: string;
+/** `meta.json` of a finished set of homes: testkit's {@link CodexHomesMeta}, with the ids by role typed. */
+export interface FixtureHomesMeta extends CodexHomesMeta {
   /** Thread ids by role: `ids[1].H1_THREAD`, `ids[2].T_A`, `ids[3].T3_A`, … */
   readonly ids: Readonly<Record<"1" | "2" | "3", FixtureIds>>;
-  /** How long making them took. */
-  readonly makeSeconds: number;
 }
 
 /** Options of {@link ensureCodexFixtureHomes}. */
