@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, fchmodSync, futimesSync, openSync, readSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, futimesSync, openSync, readSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { Decompress } from "fzstd";
 import { RolloutWriteError } from "./errors.js";
@@ -30,6 +30,8 @@ export interface CompressRolloutResult {
   sourceBytes: number;
   /** Size of the compressed file written; absent unless `outcome` is `compressed`. */
   compressedBytes?: number;
+  /** Modification time of the compressed file (the source's); absent unless `outcome` is `compressed`. */
+  mtimeMs?: number;
 }
 
 /** The batch's steps, in order, each reached once per batch (for crash tests). */
@@ -58,6 +60,7 @@ interface Pending {
   temp?: string;
   fd?: number;
   compressedBytes?: number;
+  mtimeMs?: number;
   linked?: boolean;
   result?: CompressRolloutResult;
 }
@@ -114,7 +117,7 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
         continue;
       }
       unlinkSync(item.plain);
-      item.result = { outcome: "compressed", path: item.target, sourceBytes: item.before.size, compressedBytes: item.compressedBytes! };
+      item.result = { outcome: "compressed", path: item.target, sourceBytes: item.before.size, compressedBytes: item.compressedBytes!, mtimeMs: item.mtimeMs! };
     }
     for (const item of work) unlinkQuietly(item.temp!);
     await syncFolders(linked.map((item) => dirname(item.target)));
@@ -134,21 +137,20 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
 
 /**
  * Streams the plain file through zstd into a new temp file (left open for the batch's fsync).
- * Each compressed piece is also fed to a decoder; the decoded bytes must hash like the plain
- * bytes read, else the copy is refused. False when the source no longer has the size it had
- * (it changed: the caller drops the copy). Synchronous from `begin` to `end`: the wasm
- * encoder's stream state is shared by the whole process.
+ * The frame written is decoded back and must give exactly the plain bytes read, else the copy is
+ * refused. False when the source no longer has the size it had (it changed: the caller drops
+ * the copy). Synchronous from `begin` to `end`: the wasm encoder's stream state is shared by the
+ * whole process.
  */
 function encodeToTemp(encoder: ZstdStreamEncoder, item: Pending, level: number, buffer: Buffer): boolean {
   item.temp = tempPathFor(item.target, "rollout-compress-");
   item.fd = openSync(item.temp, "wx", 0o600);
-  const plainHash = createHash("sha256");
-  const check = decodeCheck(encoder, item.before.size);
+  const check = decodeCheck(encoder, item.before.size, buffer.length);
   let written = 0;
-  const emit = (out: Uint8Array, last: boolean): void => {
+  const emit = (out: Uint8Array): void => {
     if (out.length > 0) writeFully(item.fd!, out);
     written += out.length;
-    check.push(out, last);
+    check.frame(out);
   };
   const input = openSync(item.plain, "r");
   let read = 0;
@@ -159,55 +161,92 @@ function encodeToTemp(encoder: ZstdStreamEncoder, item: Pending, level: number, 
       if (n === 0) break;
       read += n;
       const piece = buffer.subarray(0, n);
-      plainHash.update(piece);
-      emit(encoder.chunk(piece), false);
+      check.plain(piece);
+      emit(encoder.chunk(piece));
     }
-    emit(encoder.end(), true);
+    emit(encoder.end());
   } finally {
     closeSync(input);
   }
   if (read !== item.before.size) return false;
-  const decoded = check.result();
-  if (decoded.bytes !== read || !plainHash.digest().equals(decoded.hash)) {
-    throw new Error(`compressed copy of ${item.plain} does not decode to its ${read} bytes (decoded ${decoded.bytes})`);
+  const decoded = check.verify();
+  if (decoded !== true) {
+    throw new Error(`compressed copy of ${item.plain} does not decode to its ${read} bytes (${decoded})`);
   }
   fchmodSync(item.fd, item.before.mode & 0o777);
   futimesSync(item.fd, item.before.atime, item.before.mtime);
   item.compressedBytes = written;
+  item.mtimeMs = fstatSync(item.fd).mtimeMs;
   return true;
 }
 
 /** Frames up to this plain size are checked in one libzstd call; larger ones stream (bounded memory). */
 const ONE_CALL_CHECK_BYTES = 32 << 20;
 
+/** The decode-back check of one frame: fed the plain bytes read and the frame's pieces, then verified. */
+interface DecodeCheck {
+  /** Plain bytes as read (the view may be reused by the next read). */
+  plain(piece: Uint8Array): void;
+  /** The frame's next piece, as written. */
+  frame(piece: Uint8Array): void;
+  /** True when the frame decodes to exactly the plain bytes; else what differs. */
+  verify(): true | string;
+}
+
 /**
- * The decode-back check: the frame's pieces as they are written, decoded, hashed. In one call of
- * the wasm decoder when the frame is small enough (about 4x faster than fzstd, whose streaming
- * mode also moves its whole window after every block), else through fzstd's streaming decoder.
+ * The decode-back check. Frames small enough are decoded in one call of the wasm decoder (about
+ * 4x faster than fzstd, whose streaming mode moves its whole window after every block) and
+ * compared byte for byte with the plain bytes kept in memory (no hash pass over either). Larger
+ * ones stream through fzstd, the SHA-256 of the decoded bytes compared with that of the plain
+ * bytes (bounded memory).
  */
-function decodeCheck(encoder: ZstdStreamEncoder, plainSize: number): { push(piece: Uint8Array, last: boolean): void; result(): { bytes: number; hash: Buffer } } {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const take = (data: Uint8Array): void => {
-    bytes += data.length;
-    hash.update(data);
-  };
+function decodeCheck(encoder: ZstdStreamEncoder, plainSize: number, readSize: number): DecodeCheck {
   if (encoder.decodeFrame && plainSize <= ONE_CALL_CHECK_BYTES) {
     const decodeFrame = encoder.decodeFrame;
-    const pieces: Uint8Array[] = [];
+    const plain: Uint8Array[] = [];
+    const frame: Uint8Array[] = [];
+    // A file read in one piece is compared from the read buffer itself (no later read overwrites
+    // it: the read after it finds the end); one in several pieces keeps copies.
+    const keepCopies = plainSize >= readSize;
     return {
-      push(piece, last) {
-        pieces.push(piece);
+      plain: (piece) => void plain.push(keepCopies ? Buffer.from(piece) : piece),
+      frame: (piece) => void frame.push(piece),
+      verify() {
+        const expected = plain.length === 1 ? plain[0]! : Buffer.concat(plain);
+        let outcome: true | string = true;
         // One byte of room more than expected: a frame decoding to more fails the size check.
-        if (last) decodeFrame(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), plainSize + 1, take);
+        decodeFrame(frame.length === 1 ? frame[0]! : Buffer.concat(frame), plainSize + 1, (decoded) => {
+          if (decoded.length !== expected.length) outcome = `decoded ${decoded.length}`;
+          else if (Buffer.compare(decoded, expected) !== 0) outcome = "decoded bytes differ";
+        });
+        return outcome;
       },
-      result: () => ({ bytes, hash: hash.digest() }),
     };
   }
-  const decoder = new Decompress((data) => take(data));
+  const plainHash = createHash("sha256");
+  const decodedHash = createHash("sha256");
+  let decodedBytes = 0;
+  let plainBytes = 0;
+  const decoder = new Decompress((data) => {
+    decodedBytes += data.length;
+    decodedHash.update(data);
+  });
+  const pieces: Uint8Array[] = [];
   return {
-    push: (piece, last) => decoder.push(piece, last),
-    result: () => ({ bytes, hash: hash.digest() }),
+    plain(piece) {
+      plainBytes += piece.length;
+      plainHash.update(piece);
+    },
+    frame: (piece) => {
+      // One piece behind: the last one is pushed with `final` by verify().
+      if (pieces.length > 0) decoder.push(pieces.pop()!, false);
+      pieces.push(piece);
+    },
+    verify() {
+      decoder.push(pieces.pop() ?? new Uint8Array(0), true);
+      if (decodedBytes !== plainBytes) return `decoded ${decodedBytes}`;
+      return plainHash.digest().equals(decodedHash.digest()) ? true : "decoded bytes differ";
+    },
   };
 }
 

@@ -3,6 +3,7 @@ export type { ConnectionOptions } from "./internal/open-connection.js";
 export type { RecoveredDb } from "./internal/recover.js";
 export { withNativeBinding, sqliteNativeBinding, type SqliteNativeBinding } from "./internal/native-binding.js";
 export type { MarkArchivedParams, MarkUnarchivedParams } from "./internal/threads.js";
+export type { MovedRollout } from "./internal/moved-rollouts.js";
 export { ThreadRow, ThreadRowInput } from "./thread-row.js";
 export { readThreadLabels, LABEL_PREVIEW_CHARS, type ThreadLabel } from "./thread-labels.js";
 export { ListThreadsParams, ThreadSortKey, type ThreadPage } from "./list-threads.js";

@@ -2,6 +2,7 @@ import type { ThreadMetadataPatch } from "@skein/protocol";
 import { InvalidArgumentError, StateDbClosedError } from "./errors.js";
 import * as files from "./indexed-file.js";
 import { writeIndexBatch } from "./internal/index-batch.js";
+import { recordMovedRollouts, type MovedRollout } from "./internal/moved-rollouts.js";
 import { readAcrossSchemaChanges } from "./internal/schema-race.js";
 import type { IndexedFile, IndexedFileInput, IndexedFileStamp } from "./indexed-file.js";
 import { statement, type Connection } from "./internal/connection.js";
@@ -352,6 +353,15 @@ export class StateDb {
    */
   searchMessages(params: SearchMessagesParams): ContentSearchPage {
     return readAcrossSchemaChanges(() => searchMessages(this.#live(), params));
+  }
+
+  /**
+   * Rollouts moved to another name (compressed or decompressed): each thread row still naming
+   * `from` names `to`, and `from`'s file record is replaced by `to`'s, in one transaction. Names,
+   * dates and full-text rows are untouched. Returns how many thread rows were repointed.
+   */
+  recordMovedRollouts(moves: readonly MovedRollout[]): number {
+    return recordMovedRollouts(this.#live(), moves, this.#now());
   }
 
   /** Removes the record of `path`; true when there was one. */

@@ -35,6 +35,26 @@ describe("indexed files", () => {
     expect(db.getIndexedFile("/s/a.jsonl")).toBeUndefined();
   });
 
+  it("moves rows and records to a rollout's other name, keeping everything else of the row", () => {
+    const db = temp.open({ now: () => 900 });
+    const a = threadRow({ rolloutPath: "/s/a.jsonl", name: "kept name" });
+    const b = threadRow({ rolloutPath: "/s/b.jsonl" });
+    db.writeIndexBatch({ rows: [a, b], files: [{ ...record("/s/a.jsonl"), threadId: a.threadId }, { ...record("/s/b.jsonl"), threadId: b.threadId }] });
+    const before = db.getThread(a.threadId)!;
+    const repointed = db.recordMovedRollouts([
+      { threadId: a.threadId, from: "/s/a.jsonl", to: "/s/a.jsonl.zst", size: 30, mtimeMs: 5000.7 },
+      // b's row names another file by now: its row stays, the records still follow the file.
+      { threadId: b.threadId, from: "/s/elsewhere.jsonl", to: "/s/elsewhere.jsonl.zst", size: 20, mtimeMs: 6000 },
+    ]);
+    expect(repointed).toBe(1);
+    expect(db.getThread(a.threadId)).toEqual({ ...before, rolloutPath: "/s/a.jsonl.zst" });
+    expect(db.getThread(b.threadId)!.rolloutPath).toBe("/s/b.jsonl");
+    expect(db.getIndexedFile("/s/a.jsonl")).toBeUndefined();
+    expect(db.getIndexedFile("/s/a.jsonl.zst")).toEqual({ path: "/s/a.jsonl.zst", threadId: a.threadId, size: 30, mtimeMs: 5000, byteOffset: 30, indexedAtMs: 900, status: "indexed" });
+    expect(db.getIndexedFile("/s/b.jsonl")).toBeDefined();
+    expect(db.getIndexedFile("/s/elsewhere.jsonl.zst")).toMatchObject({ threadId: b.threadId, size: 20 });
+  });
+
   it("rejects an invalid record and writes none of the batch", () => {
     const db = temp.open();
     expect(() => db.recordIndexedFiles([record("/s/a.jsonl"), { ...record("/s/b.jsonl"), size: -1 }])).toThrow(InvalidArgumentError);

@@ -44,6 +44,7 @@ describe("compressRolloutFiles (many rollouts in one pass)", () => {
       expect(results[i]).toMatchObject({ outcome: "compressed", path: `${path}.zst`, sourceBytes: originals.get(path)!.length });
       expect(statSync(`${path}.zst`).size).toBe(results[i]!.compressedBytes);
       expect(statSync(`${path}.zst`).mtimeMs).toBe(Date.parse("2026-01-04T00:00:00Z"));
+      expect(results[i]!.mtimeMs).toBe(Date.parse("2026-01-04T00:00:00Z"));
       expect(existsSync(path)).toBe(false);
       restorePlainRolloutSync(`${path}.zst`);
       expect(readFileSync(path).equals(originals.get(path)!)).toBe(true);

@@ -145,6 +145,16 @@ export class ItemIndexCache {
     await rm(this.#sidecar(path), { force: true });
   }
 
+  /**
+   * {@link forget} of many files. The folder is looked at once: most homes have none (only files
+   * over 1 MB get a sidecar), and then there is nothing to remove.
+   */
+  async forgetMany(paths: readonly string[]): Promise<void> {
+    for (const path of paths) this.#memory.delete(path);
+    if (paths.length === 0 || !existsSync(this.#dir)) return;
+    for (const path of paths) await rm(this.#sidecar(path), { force: true });
+  }
+
   /** The stored index (newest turns only), or undefined when absent or unreadable: rebuilt from the file. */
   async #load(path: string): Promise<RolloutItemIndex | undefined> {
     return readRolloutItemIndexFile(this.#sidecar(path), TURN_WINDOW);

@@ -1,4 +1,4 @@
-import { rmSync, statSync } from "node:fs";
+import { statSync, unlinkSync } from "node:fs";
 import type { ThreadId } from "@skein/protocol";
 import {
   compressRolloutFiles,
@@ -8,7 +8,7 @@ import {
   restorePlainRolloutSync,
   type CompressBatchStep,
 } from "@skein/rollout";
-import type { IndexedFileInput, ThreadRow } from "@skein/state";
+import type { MovedRollout } from "@skein/state";
 import type { LocalStoreContext } from "../store-context.js";
 import type { WriterLock } from "../writer-lock.js";
 import { crashPoint } from "./crash-points.js";
@@ -128,7 +128,7 @@ async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: S
         item.entry.bytes = st.size;
         // A `.zst` next to the plain file is the leftover of an interrupted move (the plain file
         // wins and is complete): dropped, and the thread compressed again.
-        rmSync(compressedRolloutPath(item.thread.rolloutPath), { force: true });
+        unlinkIfPresent(compressedRolloutPath(item.thread.rolloutPath));
         ready.push(item);
       }
     }
@@ -138,7 +138,7 @@ async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: S
       ready.map((item) => item.thread.rolloutPath),
       { onStep: (step) => crashPoint(STEP_CRASH_POINTS[step]) },
     );
-    const moved: { threadId: string; from: string; to: string }[] = [];
+    const moved: MovedRollout[] = [];
     results.forEach((result, i) => {
       const { thread, entry } = ready[i]!;
       if (result.outcome !== "compressed") {
@@ -146,7 +146,7 @@ async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: S
         return;
       }
       Object.assign(entry, { outcome: "compressed", path: result.path, newBytes: result.compressedBytes });
-      moved.push({ threadId: thread.threadId, from: thread.rolloutPath, to: result.path });
+      moved.push({ threadId: thread.threadId, from: thread.rolloutPath, to: result.path, size: result.compressedBytes!, mtimeMs: result.mtimeMs! });
     });
     await repointRows(ctx, moved);
   } finally {
@@ -181,8 +181,9 @@ export async function decompressThreads(ctx: LocalStoreContext, options: Decompr
       crashPoint("decompress:before");
       const plain = restorePlainRolloutSync(t.rolloutPath);
       crashPoint("decompress:after-file");
-      await repointRows(ctx, [{ threadId: t.threadId, from: compressedRolloutPath(plain), to: plain }]);
-      Object.assign(entry, { outcome: "decompressed", path: plain, newBytes: statSync(plain).size });
+      const st = statSync(plain);
+      await repointRows(ctx, [{ threadId: t.threadId, from: compressedRolloutPath(plain), to: plain, size: st.size, mtimeMs: st.mtimeMs }]);
+      Object.assign(entry, { outcome: "decompressed", path: plain, newBytes: st.size });
     });
     if ("busy" in done) Object.assign(entry, { outcome: "skipped", reason: done.busy });
     settle(report, entry);
@@ -199,21 +200,19 @@ function settle(report: CompressReport, entry: CompressedThread): void {
 }
 
 /**
- * The index rows and file records follow the files to their other form, in one transaction; the
- * item index of each old name goes. Each row keeps its name, dates and preview.
+ * The index rows and file records follow the files to their other form, in one transaction
+ * (`recordMovedRollouts`: only the path changes; each row keeps its name, dates and preview);
+ * the item index of each old name goes.
  */
-async function repointRows(ctx: LocalStoreContext, moved: readonly { threadId: string; from: string; to: string }[]): Promise<void> {
-  for (const m of moved) await ctx.itemIndexes.forget(plainRolloutPath(m.from));
-  const db = ctx.db;
-  if (!db || moved.length === 0) return;
-  const rows: ThreadRow[] = [];
-  const files: IndexedFileInput[] = [];
-  for (const m of moved) {
-    const row = db.getThread(m.threadId);
-    if (row && row.rolloutPath === m.from) rows.push({ ...row, rolloutPath: m.to });
-    const st = statSync(m.to, { throwIfNoEntry: false });
-    if (st) files.push({ path: m.to, threadId: m.threadId, size: st.size, mtimeMs: Math.trunc(st.mtimeMs), byteOffset: st.size, status: "indexed" });
+async function repointRows(ctx: LocalStoreContext, moved: readonly MovedRollout[]): Promise<void> {
+  await ctx.itemIndexes.forgetMany(moved.map((m) => plainRolloutPath(m.from)));
+  ctx.db?.recordMovedRollouts(moved);
+}
+
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  db.writeIndexBatch({ rows, files });
-  for (const m of moved) db.forgetIndexedFile(m.from);
 }
