@@ -11,7 +11,7 @@ import {
 } from "@skein/protocol";
 import { openRolloutBytes, type RolloutBytes } from "./internal/rollout-bytes.js";
 import { CHUNK_SIZE } from "./internal/line-splitter.js";
-import { envelopeOrdinal, isBlankRange, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind, type LineKind } from "./internal/metadata-line.js";
+import { envelopeOrdinal, isBlankRange, looksWhole, parseRange, parseSessionMetaRange, rangeIncludes, sniffLineKind, type LineKind } from "./internal/metadata-line.js";
 import { MessageCollector, type ExtractedMessage, type MessageCursor } from "./internal/message-collector.js";
 import { gitInfoOf, opt } from "./internal/record-helpers.js";
 import { sessionMetaFacts } from "./internal/session-meta-facts.js";
@@ -472,7 +472,10 @@ function collectItem(collector: MessageCollector, kind: LineKind, buf: Buffer, s
     const ordinal = envelopeOrdinal(buf, start, end);
     if (ordinal !== undefined) collector.setBase(ordinal);
   }
-  if (!MessageCollector.reads(kind)) return collector.item(undefined);
+  // A line the collector does not read is an item unless it looks damaged; then it is parsed,
+  // as every line the collector reads is (a line that does not parse takes no position).
+  const reads = MessageCollector.reads(kind);
+  if (!reads && looksWhole(buf, start, end)) return collector.item(undefined);
   let value: unknown;
   try {
     value = JSON.parse(buf.toString("utf8", start, end));
@@ -480,7 +483,7 @@ function collectItem(collector: MessageCollector, kind: LineKind, buf: Buffer, s
     return; // not an item: takes no position
   }
   if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string") return;
-  collector.item(value as Record<string, unknown>);
+  collector.item(reads ? (value as Record<string, unknown>) : undefined);
 }
 
 function setOrDelete<K extends "model" | "reasoningEffort">(s: State, key: K, value: unknown): void {

@@ -68,6 +68,30 @@ describe("extracting searchable messages", () => {
     expect(readFileSync(path, "utf8")).toContain("second words");
   });
 
+  it("numbers items as the reader does around damaged lines: a cut-off line continued by the next write, a line cut before its newline", async () => {
+    const reasoning = line("response_item", { type: "reasoning", summary: [], encrypted_content: "gAAAA" });
+    const context = line("turn_context", { cwd: "/w", model: "m" });
+    writeLines(path, [
+      metaLine(),
+      userMessageLine("before the crash"),
+      // A writer killed mid-line; the next write appended a whole line to the fragment.
+      reasoning.slice(0, 100) + line("event_msg", { type: "agent_message", message: "lost in the merge" }),
+      context.slice(0, 70), // cut before the end, then a newline
+      // Valid, with a nested object keyed `timestamp` first: an item like any other.
+      line("response_item", { type: "other_kind", data: { timestamp: "2026-01-02T03:04:06.000Z", n: 1 } }),
+      userMessageLine("after the crash"),
+    ]);
+    const x = extractThreadMetadataSync(path, OPTS);
+    const { lines } = await readRollout(path);
+    expect(lines).toHaveLength(4); // meta, before, the nested one, after
+    expect(x.messages?.map((m) => [m.position, m.text])).toEqual([
+      [1, "before the crash"],
+      [3, "after the crash"],
+    ]);
+    for (const m of x.messages!) expect(JSON.stringify(lines[m.position])).toContain(m.text);
+    expect(x.messageCursor?.itemCount).toBe(lines.length);
+  });
+
   it("collects nothing unless asked", () => {
     writeLines(path, [metaLine(), userMessageLine("hello")]);
     expect(extractThreadMetadataSync(path, { defaultProvider: "openai" }).messages).toBeUndefined();

@@ -228,3 +228,23 @@ export function findStringValue(buf: Buffer, start: number, end: number, path: r
   }
   return undefined;
 }
+
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * True when the line `buf[start, end)` shows no sign of damage: its last non-blank byte closes
+ * an object and no second envelope head (`{"timestamp":"`) starts inside it. The fold numbers
+ * items without parsing most lines, but the reader skips a line that does not parse, so a damaged
+ * line must not take a position (docs/search.md, "What a hit says"). The damage a crash leaves
+ * mid-file is a cut-off line that the next write continued on the same line: it holds a second
+ * head. Raw bytes `{"timestamp":"` cannot occur inside a JSON string (its quotes would be
+ * escaped), so a hit is either that damage or a nested object keyed `timestamp` first, which the
+ * caller tells apart by parsing.
+ */
+export function looksWhole(buf: Buffer, start: number, end: number): boolean {
+  let last = end - 1;
+  while (last > start && (buf[last] === 0x20 || buf[last] === 0x09 || buf[last] === 0x0d)) last--;
+  if (buf[last] !== CLOSE_BRACE) return false;
+  const head = buf.indexOf(ENVELOPE_HEAD, start + 1);
+  return head === -1 || head >= end;
+}
