@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,6 +112,45 @@ describe("WriterLock", () => {
       expect(JSON.parse(readFileSync(path, "utf8")).token).toBe(lock.holder.token);
       lock.release();
       expect(readdirSync(dirname(path))).toEqual([]);
+    });
+  });
+
+  describe("acquireMany", () => {
+    it("links one whole holder record to each free lock, refuses a live one, takes over a dead one", async () => {
+      const [a, b, live, dead] = [newThreadId(), newThreadId(), newThreadId(), newThreadId()];
+      const held = await WriterLock.acquire(dir.path, live);
+      lockFile(dead, JSON.stringify({ pid: DEAD_PID, hostname: hostname(), startedAtMs: 1, token: "dead" }));
+      const taken = await WriterLock.acquireMany(dir.path, [a, live, b, dead], 99);
+      try {
+        expect(taken[1]).toBeInstanceOf(ConflictError);
+        expect((taken[1] as ConflictError).message).toContain(`thread ${live} already has a live writer (pid ${process.pid}`);
+        const [la, lb, ld] = [taken[0], taken[2], taken[3]] as WriterLock[];
+        for (const [lock, id] of [[la, a], [lb, b], [ld, dead]] as const) {
+          expect(lock).toBeInstanceOf(WriterLock);
+          expect(lock.path).toBe(writerLockPath(dir.path, id));
+          expect(JSON.parse(readFileSync(lock.path, "utf8"))).toEqual({ pid: process.pid, hostname: hostname(), startedAtMs: 99, token: lock.holder.token });
+          expect(statSync(lock.path).mode & 0o777).toBe(0o600);
+          expect(inspectWriterLock(lock.path).kind).toBe("live");
+        }
+        // A second taker is refused each of them.
+        await expect(WriterLock.acquire(dir.path, b)).rejects.toBeInstanceOf(ConflictError);
+        expect(readdirSync(join(dir.path, LOCKS_SUBDIR)).sort()).toEqual([a, b, dead, live].map((id) => `${id}.lock`).sort());
+      } finally {
+        for (const lock of taken) if (lock instanceof WriterLock) lock.release();
+        held.release();
+      }
+      expect(readdirSync(join(dir.path, LOCKS_SUBDIR))).toEqual([]);
+    });
+
+    it("releases a lock of the batch only while it is still that batch's file", async () => {
+      const [a, b] = [newThreadId(), newThreadId()];
+      const [la, lb] = (await WriterLock.acquireMany(dir.path, [a, b])) as WriterLock[];
+      // Someone replaced b's lock by another file: b's release must leave it alone, a's still works.
+      unlinkSync(lb!.path);
+      writeFileSync(lb!.path, JSON.stringify({ pid: process.pid, hostname: hostname(), startedAtMs: 1, token: "other" }));
+      la!.release();
+      lb!.release();
+      expect(readdirSync(join(dir.path, LOCKS_SUBDIR))).toEqual([`${b}.lock`]);
     });
   });
 

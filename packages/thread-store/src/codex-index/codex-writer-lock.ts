@@ -90,7 +90,15 @@ export class CodexWriterLock {
    * @throws InternalError when the lock folder or file cannot be used.
    */
   static acquireIfCodexHome(home: string, threadId: ThreadId): CodexWriterLock | undefined {
-    if (!isCodexHome(home)) return undefined;
+    return isCodexHome(home) ? CodexWriterLock.acquire(home, threadId) : undefined;
+  }
+
+  /**
+   * Takes Codex's writer lock for the thread (the caller knows the home is a Codex home).
+   * @throws ConflictError when a Codex process (or another Skein) is the thread's writer.
+   * @throws InternalError when the lock folder or file cannot be used.
+   */
+  static acquire(home: string, threadId: ThreadId): CodexWriterLock {
     const path = codexWriterLockPath(home, threadId);
     try {
       return withCoordination(home, () => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ThreadId } from "@skein/protocol";
 import { ConflictError, InternalError } from "../errors.js";
 import type { WriterLockHolder } from "./types.js";
-import { CodexWriterLock } from "../codex-index/codex-writer-lock.js";
+import { CodexWriterLock, isCodexHome } from "../codex-index/codex-writer-lock.js";
 import { LOCKS_SUBDIR } from "./home-files.js";
 
 // Design: docs/locks.md, "Writer locks".
@@ -158,13 +158,20 @@ function createWhole(path: string, holder: WriterLockHolder): boolean {
   const temp = `${path}.${holder.token}.tmp`;
   writeFileSync(temp, JSON.stringify(holder), { mode: 0o600, flag: "wx" });
   try {
+    return linkNew(temp, path);
+  } finally {
+    ignoreErrors(() => unlinkSync(temp));
+  }
+}
+
+/** `link(2)` of `temp` to `path`; false when `path` exists. */
+function linkNew(temp: string, path: string): boolean {
+  try {
     linkSync(temp, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw error;
-  } finally {
-    ignoreErrors(() => unlinkSync(temp));
   }
 }
 
@@ -240,6 +247,58 @@ export class WriterLock {
       if (state.ino !== undefined) await removeStale(path, state.ino, state.kind === "stale" ? state.holder.token : undefined);
     }
     throw new ConflictError(`thread ${threadId} writer lock is contended; retry`);
+  }
+
+  /**
+   * Takes the writer locks of many threads at once (storage care's batches, docs/locks.md). One
+   * holder record serves them all: it is written once to a temp file that is then hard-linked to
+   * each lock path, so each lock still appears whole (as with {@link acquire}) for one `link(2)`
+   * each instead of a file written, linked and removed each. A thread whose lock exists goes
+   * through {@link acquire} (a live holder: `ConflictError`; a dead or unreadable one: taken over).
+   * Returns, in order, each thread's lock or the `ConflictError` that says why not.
+   * @throws InternalError when the lock directory or a file cannot be written (no lock is then held).
+   */
+  static async acquireMany(home: string, threadIds: readonly ThreadId[], now: number = Date.now()): Promise<(WriterLock | ConflictError)[]> {
+    if (threadIds.length === 0) return [];
+    const dir = join(home, LOCKS_SUBDIR);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new InternalError(`cannot create lock directory: ${(error as Error).message}`, { cause: error });
+    }
+    const holder: WriterLockHolder = { pid: process.pid, hostname: hostname(), startedAtMs: now, token: randomUUID() };
+    const codexHome = isCodexHome(home);
+    const temp = `${writerLockPath(home, threadIds[0]!)}.${holder.token}.tmp`;
+    const out: (WriterLock | ConflictError)[] = [];
+    try {
+      writeFileSync(temp, JSON.stringify(holder), { mode: 0o600, flag: "wx" });
+      installExitHook();
+      for (const threadId of threadIds) {
+        const path = writerLockPath(home, threadId);
+        if (!linkNew(temp, path)) {
+          out.push(await WriterLock.acquire(home, threadId, now).catch((error: unknown) => {
+            if (error instanceof ConflictError) return error;
+            throw error;
+          }));
+          continue;
+        }
+        heldLocks.set(path, holder.token);
+        try {
+          out.push(new WriterLock(path, threadId, holder, codexHome ? CodexWriterLock.acquire(home, threadId) : undefined));
+        } catch (error) {
+          heldLocks.delete(path);
+          releaseIfOurs(path, holder.token);
+          if (!(error instanceof ConflictError)) throw error;
+          out.push(error);
+        }
+      }
+    } catch (error) {
+      for (const lock of out) if (lock instanceof WriterLock) lock.release();
+      throw error instanceof InternalError || error instanceof ConflictError ? error : new InternalError(`cannot create writer locks in ${dir}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      ignoreErrors(() => unlinkSync(temp));
+    }
+    return out;
   }
 
   /** Releases the lock if it is still ours. Idempotent. */

@@ -14,7 +14,7 @@ import type { WriterLock } from "../writer-lock.js";
 import { crashPoint } from "./crash-points.js";
 import { removeStaleRolloutTemps } from "./stale-temps.js";
 import { sizedThreads, type SizedThread } from "./storage-rows.js";
-import { busyReason, takeThreadLock, withThreadLock } from "./thread-lock.js";
+import { busyReason, takeThreadLocks, withThreadLock } from "./thread-lock.js";
 
 // `skein compress` / `skein decompress` (docs/storage-care.md, "Compress"): cold plain rollouts
 // become `.jsonl.zst` the way Codex's own worker writes them (`compressRolloutFiles`: each
@@ -113,13 +113,14 @@ async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: S
   const locks: WriterLock[] = [];
   try {
     const ready: { thread: SizedThread; entry: CompressedThread }[] = [];
-    for (const item of batch) {
-      const taken = await takeThreadLock(ctx, item.thread.threadId as ThreadId);
-      if ("busy" in taken) {
-        Object.assign(item.entry, { outcome: "skipped", reason: taken.busy });
+    const taken = await takeThreadLocks(ctx, batch.map((item) => item.thread.threadId as ThreadId));
+    for (const t of taken) if ("lock" in t) locks.push(t.lock);
+    for (const [i, item] of batch.entries()) {
+      const lock = taken[i]!;
+      if ("busy" in lock) {
+        Object.assign(item.entry, { outcome: "skipped", reason: lock.busy });
         continue;
       }
-      locks.push(taken.lock);
       // Re-checked under the lock: a writer may have appended between the listing and now.
       const st = statSync(item.thread.rolloutPath, { throwIfNoEntry: false });
       if (!st) Object.assign(item.entry, { outcome: "skipped", reason: "file gone" });

@@ -29,6 +29,21 @@ export async function takeThreadLock(ctx: LocalStoreContext, threadId: ThreadId)
   }
 }
 
+/**
+ * {@link takeThreadLock} of many threads at once (`WriterLock.acquireMany`: one holder record
+ * linked to each lock), in order. Release each lock taken when done.
+ */
+export async function takeThreadLocks(ctx: LocalStoreContext, threadIds: readonly ThreadId[]): Promise<({ lock: WriterLock } | { busy: string })[]> {
+  const free = threadIds.filter((id) => !ctx.writers.get(id));
+  const taken = await WriterLock.acquireMany(ctx.home, free, ctx.now());
+  let next = 0;
+  return threadIds.map((id) => {
+    if (ctx.writers.get(id)) return { busy: "live writer in this process" };
+    const lock = taken[next++]!;
+    return lock instanceof WriterLock ? { lock } : { busy: lock.message };
+  });
+}
+
 /** Runs `fn` holding the thread's writer lock; returns `{ busy }` instead when someone else holds it. */
 export async function withThreadLock<T>(ctx: LocalStoreContext, threadId: ThreadId, fn: () => Promise<T>): Promise<{ value: T } | { busy: string }> {
   const taken = await takeThreadLock(ctx, threadId);
