@@ -38,6 +38,20 @@ function tempFiles(home: string): string[] {
   return found.sort();
 }
 
+/** Rollout files (either form) under the home's `sessions/`. */
+function rolloutFiles(home: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/^rollout-.*\.jsonl(\.zst)?$/.test(entry.name)) found.push(path);
+    }
+  };
+  walk(join(home, "sessions"));
+  return found.sort();
+}
+
 async function liveIds(home: string): Promise<string[]> {
   const active = await json<Listed>(["list", "--all", "--json", "--home", home]);
   const archived = await json<Listed>(["list", "--all", "--archived", "--json", "--home", home]);
@@ -122,6 +136,40 @@ describe("storage care under SIGKILL", () => {
       // And everything still works: each trashed thread restores.
       for (const id of trash) expect((await runSkein(["trash", "restore", id, "--home", home])).code).toBe(0);
       expect(await liveIds(home)).toEqual(ids.filter((id) => !neither.includes(id)));
+    });
+  }
+
+  // `skein compress` keeps two batches (of up to 128 threads) under way at once: a kill while the
+  // first is moved into place finds the second locked, encoded or synced (docs/storage-care.md, "Speed").
+  for (const step of ["compress:after-link", "compress:after-file"]) {
+    it(`keeps every thread exactly once when killed at ${step} with a second batch under way`, async () => {
+      const home = join(tempDir(), "home");
+      const store = await LocalThreadStore.open({ home });
+      const ids: string[] = [];
+      try {
+        for (let i = 0; i < 200; i++) ids.push((await seedThread(store, ["only"])).threadId);
+      } finally {
+        await store.close();
+      }
+      ids.sort();
+      const killed = await runSkein(["compress", "--older-than", "0s", "--home", home], { SKEIN_CRASH_AT: step });
+      expect(killed.code, `the command was not killed at ${step}: ${killed.stderr}`).toBeNull();
+      // The kill left every lock it held: at the first batch's links, the second batch's too.
+      const locks = readdirSync(join(home, ".skein", "locks")).filter((name) => name.endsWith(".lock"));
+      if (step === "compress:after-link") expect(locks.length, "both batches held their locks").toBe(200);
+      expect((await runSkein(["compress", "--older-than", "0s", "--home", home])).code).toBe(0);
+      expect(tempFiles(home)).toEqual([]);
+      // Each thread has exactly one rollout file, compressed by now, and the index lists each once.
+      const files = rolloutFiles(home);
+      expect(files.filter((f) => !f.endsWith(".jsonl.zst"))).toEqual([]);
+      expect(ids.map((id) => files.filter((f) => f.includes(id)).length)).toEqual(ids.map(() => 1));
+      expect(await liveIds(home)).toEqual(ids);
+      for (const id of [ids[0]!, ids[150]!, ids[199]!]) {
+        const shown = await json<{ items: { payload?: { message?: string } }[] }>(["show", id, "--items", "--json", "--home", home]);
+        expect(shown.items.map((item) => item.payload?.message).filter(Boolean)).toEqual(["only"]);
+      }
+      expect((await runSkein(["reindex", "--full", "--home", home])).code).toBe(0);
+      expect(await liveIds(home)).toEqual(ids);
     });
   }
 });

@@ -66,6 +66,12 @@ const BATCH_THREADS = 128;
 /** Plain bytes per batch, at most (a single larger thread makes a batch of its own). */
 const BATCH_BYTES = 64 << 20;
 
+/**
+ * Batches under way at once: one moved into place (fsync waits, links, unlinks, index) while the
+ * next is locked and encoded, so the encoder works through the first one's waits.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
 export async function compressThreads(ctx: LocalStoreContext, options: CompressThreadsOptions): Promise<CompressReport> {
   if (!options.dryRun) preloadRolloutCompression();
   const cutoff = ctx.now() - options.olderThanMs;
@@ -78,27 +84,40 @@ export async function compressThreads(ctx: LocalStoreContext, options: CompressT
   if (!options.dryRun) report.staleTempsRemoved = removeStaleRolloutTemps(ctx).length;
   let batch: { thread: SizedThread; entry: CompressedThread }[] = [];
   let batchBytes = 0;
-  for (const t of candidates.sort((a, b) => a.rolloutPath.localeCompare(b.rolloutPath))) {
-    if (t.mtimeMs > cutoff || t.updatedAtMs > cutoff) {
-      report.tooRecent++;
-      continue;
+  const running: Promise<void>[] = [];
+  const start = async (items: typeof batch): Promise<void> => {
+    if (running.length >= BATCHES_IN_FLIGHT) await running.shift();
+    const done = compressBatch(ctx, items, cutoff);
+    done.catch(() => undefined); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+    running.push(done);
+  };
+  try {
+    for (const t of candidates.sort((a, b) => a.rolloutPath.localeCompare(b.rolloutPath))) {
+      if (t.mtimeMs > cutoff || t.updatedAtMs > cutoff) {
+        report.tooRecent++;
+        continue;
+      }
+      const entry: CompressedThread = { threadId: t.threadId, path: t.rolloutPath, bytes: t.bytes, outcome: "would-compress" };
+      report.threads.push(entry);
+      if (options.dryRun) {
+        const busy = busyReason(ctx, t.threadId as ThreadId);
+        if (busy) Object.assign(entry, { outcome: "skipped", reason: busy });
+        continue;
+      }
+      if (batch.length > 0 && (batch.length >= BATCH_THREADS || batchBytes + t.bytes > BATCH_BYTES)) {
+        await start(batch);
+        batch = [];
+        batchBytes = 0;
+      }
+      batch.push({ thread: t, entry });
+      batchBytes += t.bytes;
     }
-    const entry: CompressedThread = { threadId: t.threadId, path: t.rolloutPath, bytes: t.bytes, outcome: "would-compress" };
-    report.threads.push(entry);
-    if (options.dryRun) {
-      const busy = busyReason(ctx, t.threadId as ThreadId);
-      if (busy) Object.assign(entry, { outcome: "skipped", reason: busy });
-      continue;
-    }
-    if (batch.length > 0 && (batch.length >= BATCH_THREADS || batchBytes + t.bytes > BATCH_BYTES)) {
-      await compressBatch(ctx, batch, cutoff);
-      batch = [];
-      batchBytes = 0;
-    }
-    batch.push({ thread: t, entry });
-    batchBytes += t.bytes;
+    if (batch.length > 0) await start(batch);
+  } finally {
+    // Every batch started ends (its locks released) before this returns or throws.
+    const failed = (await Promise.allSettled(running)).find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
-  if (batch.length > 0) await compressBatch(ctx, batch, cutoff);
   for (const entry of report.threads) settle(report, entry);
   return report;
 }
