@@ -93,10 +93,14 @@ export function watchedDirPaths(home: string, archived?: boolean): { dir: string
   const root = resolve(home);
   const out: { dir: string; archived: boolean }[] = [];
   if (archived !== true) {
+    // Digit-only names under a resolved root: concatenation is all `join` would do, at a
+    // fraction of the cost (this runs on every `skein list` and `du` that checks for a catch-up).
     const sessions = join(root, SESSIONS_SUBDIR);
     for (const y of digitNames(sessions, 4)) {
-      for (const m of digitNames(join(sessions, y), 2)) {
-        for (const d of digitNames(join(sessions, y, m), 2)) out.push({ dir: join(sessions, y, m, d), archived: false });
+      const year = `${sessions}${sep}${y}`;
+      for (const m of digitNames(year, 2)) {
+        const month = `${year}${sep}${m}`;
+        for (const d of digitNames(month, 2)) out.push({ dir: `${month}${sep}${d}`, archived: false });
       }
     }
   }
