@@ -63,8 +63,9 @@ const LARGEST_SQL = `WITH top AS (SELECT t.id AS id, f.size AS size FROM ${THREA
 const UNSIZED_SQL = `SELECT ${THREAD_COLUMNS} FROM threads t WHERE NOT EXISTS (SELECT 1 FROM indexed_files f WHERE f.path = t.rollout_path)`;
 
 /**
- * How much of the file the scan may map (SQLite's `mmap_size`): reading the rows through mmap
- * instead of a `pread` per page cut the cold pass over 10k threads from ~30 ms to ~7 ms.
+ * How much of the file the pass may map (SQLite's `mmap_size`): on this project's VM a `pread`
+ * per page is dear; mapped, a cold pass over the `threads` table of 10k threads took ~7 ms
+ * instead of ~30-65 ms, and the grouping pass over the covering indexes ~33 ms instead of ~42.
  */
 const SCAN_MMAP_BYTES = 1 << 30;
 
