@@ -1,12 +1,13 @@
-import { createHash } from "node:crypto";
-import { closeSync, fchmodSync, fstatSync, futimesSync, open, openSync, readSync, stat, statSync, unlink, type Stats } from "node:fs";
+import { closeSync, open, stat, statSync, unlink, type Stats } from "node:fs";
 import { promisify } from "node:util";
 import { dirname } from "node:path";
-import { Decompress } from "fzstd";
 import { RolloutWriteError } from "./errors.js";
 import { compressedRolloutPath, plainRolloutPath } from "./compression-paths.js";
-import { ENCODE_CHUNK, loadZstdEncoder, type ZstdStreamEncoder } from "./internal/wasm-zstd-encoder.js";
-import { exists, linkNoClobber, sameFile, syncAll, syncFolders, tempPathFor, unlinkQuietly, writeFully } from "./internal/file-steps.js";
+import { loadZstdEncoder } from "./internal/wasm-zstd-encoder.js";
+import { encodeThread } from "./internal/encode-thread.js";
+import { encodeBatch } from "./internal/encode-batch.js";
+import type { EncodeFileJob, EncodedFile } from "./internal/encode-file.js";
+import { exists, linkNoClobber, sameFile, syncAll, syncFolders, tempPathFor, unlinkQuietly } from "./internal/file-steps.js";
 
 // Compressing many rollouts in one pass, each exactly as Codex 0.169's worker does one
 // (docs/compressed-rollouts.md; the batching in docs/storage-care.md, "Speed"). Per file: a temp
@@ -51,6 +52,7 @@ export interface CompressRolloutOptions {
  * caller with other work to do first (listing, locks) does not wait for it later.
  */
 export function preloadRolloutCompression(): void {
+  encodeThread(); // the encoding thread starts and loads its own encoder now
   loadZstdEncoder().catch(() => undefined); // a failure shows again, as an error, on first use
 }
 
@@ -86,21 +88,16 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
   }
   const work = items.filter((item) => !item.result);
   const syncing: Promise<void>[] = [];
+  let encoding: Promise<void> | undefined;
   try {
     if (work.length > 0) {
-      const encoder = await loadZstdEncoder();
-      const buffer = Buffer.allocUnsafe(ENCODE_CHUNK);
       // The temps are created together on libuv's threads: a create waits on the filesystem's
       // journal (~0.1-0.4 ms here), and those waits overlap.
       await settleAll(work.map((item) => createTemp(item)));
-      for (const item of work) {
-        // Each temp's fsync starts as soon as it is written: the disk works while the next file encodes.
-        if (encodeToTemp(encoder, item, level, buffer)) syncing.push(syncAll([item.fd!]));
-        else {
-          closeFd(item);
-          item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
-        }
-      }
+      const jobs = work.map((item): EncodeFileJob => ({ plain: item.plain, fd: item.fd!, level, size: item.before.size, mode: item.before.mode, atimeMs: item.before.atimeMs, mtimeMs: item.before.mtimeMs }));
+      // Each temp's fsync starts as soon as it is written: the disk works while the next file encodes.
+      encoding = encodeBatch(jobs, (i, done) => void (done ? syncing.push(syncWritten(work[i]!, done)) : dropChanged(work[i]!)));
+      await encoding;
     }
     const encoded = work.filter((item) => !item.result);
     await Promise.all(syncing);
@@ -124,7 +121,8 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
     const failed = work.find((item) => !item.result) ?? work[0];
     throw err instanceof RolloutWriteError ? err : new RolloutWriteError(failed?.target ?? "", { cause: err });
   } finally {
-    await Promise.allSettled(syncing); // no fd is closed under a pending fsync
+    await encoding?.catch(() => undefined); // no fd is closed under a pending write or fsync
+    await Promise.allSettled(syncing);
     for (const item of work) {
       closeFd(item);
       if (item.temp) unlinkQuietly(item.temp);
@@ -133,117 +131,17 @@ export async function compressRolloutFiles(paths: readonly string[], options: Co
   return items.map((item) => item.result!);
 }
 
-/**
- * Streams the plain file through zstd into a new temp file (left open for the batch's fsync).
- * The frame written is decoded back and must give exactly the plain bytes read, else the copy is
- * refused. False when the source no longer has the size it had (it changed: the caller drops
- * the copy). Synchronous from `begin` to `end`: the wasm encoder's stream state is shared by the
- * whole process.
- */
-function encodeToTemp(encoder: ZstdStreamEncoder, item: Pending, level: number, buffer: Buffer): boolean {
-  const check = decodeCheck(encoder, item.before.size, buffer.length);
-  let written = 0;
-  const emit = (out: Uint8Array): void => {
-    if (out.length > 0) writeFully(item.fd!, out);
-    written += out.length;
-    check.frame(out);
-  };
-  const input = openSync(item.plain, "r");
-  let read = 0;
-  try {
-    encoder.begin(level);
-    for (;;) {
-      const n = readSync(input, buffer, 0, buffer.length, read);
-      if (n === 0) break;
-      read += n;
-      const piece = buffer.subarray(0, n);
-      check.plain(piece);
-      emit(encoder.chunk(piece));
-    }
-    emit(encoder.end());
-  } finally {
-    closeSync(input);
-  }
-  if (read !== item.before.size) return false;
-  const decoded = check.verify();
-  if (decoded !== true) {
-    throw new Error(`compressed copy of ${item.plain} does not decode to its ${read} bytes (${decoded})`);
-  }
-  fchmodSync(item.fd!, item.before.mode & 0o777);
-  futimesSync(item.fd!, item.before.atime, item.before.mtime);
-  item.compressedBytes = written;
-  item.mtimeMs = fstatSync(item.fd!).mtimeMs;
-  return true;
+/** Notes the written temp's size and mtime and starts its fsync. */
+function syncWritten(item: Pending, done: EncodedFile): Promise<void> {
+  item.compressedBytes = done.compressedBytes;
+  item.mtimeMs = done.mtimeMs;
+  return syncAll([item.fd!]);
 }
 
-/** Frames up to this plain size are checked in one libzstd call; larger ones stream (bounded memory). */
-const ONE_CALL_CHECK_BYTES = 32 << 20;
-
-/** The decode-back check of one frame: fed the plain bytes read and the frame's pieces, then verified. */
-interface DecodeCheck {
-  /** Plain bytes as read (the view may be reused by the next read). */
-  plain(piece: Uint8Array): void;
-  /** The frame's next piece, as written. */
-  frame(piece: Uint8Array): void;
-  /** True when the frame decodes to exactly the plain bytes; else what differs. */
-  verify(): true | string;
-}
-
-/**
- * The decode-back check. Frames small enough are decoded in one call of the wasm decoder (about
- * 4x faster than fzstd, whose streaming mode moves its whole window after every block) and
- * compared byte for byte with the plain bytes kept in memory (no hash pass over either). Larger
- * ones stream through fzstd, the SHA-256 of the decoded bytes compared with that of the plain
- * bytes (bounded memory).
- */
-function decodeCheck(encoder: ZstdStreamEncoder, plainSize: number, readSize: number): DecodeCheck {
-  if (encoder.decodeFrame && plainSize <= ONE_CALL_CHECK_BYTES) {
-    const decodeFrame = encoder.decodeFrame;
-    const plain: Uint8Array[] = [];
-    const frame: Uint8Array[] = [];
-    // A file read in one piece is compared from the read buffer itself (no later read overwrites
-    // it: the read after it finds the end); one in several pieces keeps copies.
-    const keepCopies = plainSize >= readSize;
-    return {
-      plain: (piece) => void plain.push(keepCopies ? Buffer.from(piece) : piece),
-      frame: (piece) => void frame.push(piece),
-      verify() {
-        const expected = plain.length === 1 ? plain[0]! : Buffer.concat(plain);
-        let outcome: true | string = true;
-        // One byte of room more than expected: a frame decoding to more fails the size check.
-        decodeFrame(frame.length === 1 ? frame[0]! : Buffer.concat(frame), plainSize + 1, (decoded) => {
-          if (decoded.length !== expected.length) outcome = `decoded ${decoded.length}`;
-          else if (Buffer.compare(decoded, expected) !== 0) outcome = "decoded bytes differ";
-        });
-        return outcome;
-      },
-    };
-  }
-  const plainHash = createHash("sha256");
-  const decodedHash = createHash("sha256");
-  let decodedBytes = 0;
-  let plainBytes = 0;
-  const decoder = new Decompress((data) => {
-    decodedBytes += data.length;
-    decodedHash.update(data);
-  });
-  const pieces: Uint8Array[] = [];
-  return {
-    plain(piece) {
-      plainBytes += piece.length;
-      plainHash.update(piece);
-    },
-    frame: (piece) => {
-      // One piece behind: the last one is pushed with `final` by verify().
-      if (pieces.length > 0) decoder.push(pieces.pop()!, false);
-      pieces.push(piece);
-    },
-    verify() {
-      decoder.push(pieces.pop() ?? new Uint8Array(0), true);
-      if (decodedBytes !== plainBytes) return `decoded ${decodedBytes}`;
-      return plainHash.digest().equals(decodedHash.digest()) ? true : "decoded bytes differ";
-    },
-  };
+/** The source changed before it was encoded: its temp is closed, the thread's file stays as it is. */
+function dropChanged(item: Pending): void {
+  closeFd(item);
+  item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
 }
 
 /** Waits for every one of `steps` (none is left running), then throws the first failure if any. */

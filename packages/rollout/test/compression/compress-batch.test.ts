@@ -1,5 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeTempDir, type TempDir } from "@skein/testkit";
 import { compressRolloutFiles, readRollout, restorePlainRolloutSync, rolloutTempThreadId, type CompressBatchStep } from "../../src/index.js";
@@ -59,6 +61,19 @@ describe("compressRolloutFiles (many rollouts in one pass)", () => {
     expect(results.map((r) => r.outcome)).toEqual(["already_compressed", "changed", "compressed", "compressed", "compressed"]);
     expect(readFileSync(paths[0]!).equals(originals.get(paths[0]!)!)).toBe(true);
     expect((await readRollout(`${paths[4]}.zst`)).lines).toHaveLength(25 * 600 + 1);
+  });
+
+  it("lets the process exit on its own, with or without work for its encoding thread", () => {
+    // A child runs the built package (plain Node, as the CLI does): the encoding thread it starts
+    // must never keep it alive once nothing is awaited.
+    const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+    execFileSync(resolve(packageDir, "../../node_modules/.bin/tsc"), ["-b"], { cwd: packageDir, stdio: "pipe" });
+    const entry = JSON.stringify(join(packageDir, "dist", "index.js"));
+    const child = (code: string) => execFileSync(process.execPath, ["--input-type=module", "-e", code], { timeout: 20_000, encoding: "utf8" });
+    expect(child(`import { preloadRolloutCompression } from ${entry}; preloadRolloutCompression(); console.log("idle");`)).toBe("idle\n");
+    const script = `import { preloadRolloutCompression, compressRolloutFiles } from ${entry}; preloadRolloutCompression(); const r = await compressRolloutFiles(${JSON.stringify(paths.slice(0, 2))}); console.log(r.map((x) => x.outcome).join());`;
+    expect(child(script)).toBe("compressed,compressed\n");
+    expect(readFileSync(paths[2]!).equals(originals.get(paths[2]!)!)).toBe(true);
   });
 
   it("names the thread of Skein's temp files, not of anonymous ones", () => {
