@@ -45,6 +45,11 @@ export interface CompressRolloutOptions {
   level?: number;
   /** Called after each step of the batch. */
   onStep?: (step: CompressBatchStep) => void;
+  /**
+   * The sources' `stat`s, in the order of the paths, when the caller took them just before (under
+   * its writer locks); each is then not taken again. Undefined entries are taken here.
+   */
+  sourceStats?: readonly (Stats | undefined)[];
 }
 
 /**
@@ -78,10 +83,10 @@ interface Pending {
 export async function compressRolloutFiles(paths: readonly string[], options: CompressRolloutOptions = {}): Promise<CompressRolloutResult[]> {
   const level = options.level ?? ROLLOUT_COMPRESSION_LEVEL;
   const items: Pending[] = [];
-  for (const path of paths) {
+  for (const [i, path] of paths.entries()) {
     const plain = plainRolloutPath(path);
     const target = compressedRolloutPath(plain);
-    const before = statSync(plain, { throwIfNoEntry: false });
+    const before = options.sourceStats?.[i] ?? statSync(plain, { throwIfNoEntry: false });
     if (!before) items.push({ plain, target, before: undefined as unknown as Stats, result: { outcome: "changed", path: target, sourceBytes: 0 } });
     else if (exists(target)) items.push({ plain, target, before, result: { outcome: "already_compressed", path: target, sourceBytes: before.size } });
     else items.push({ plain, target, before });

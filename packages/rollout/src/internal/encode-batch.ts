@@ -30,7 +30,7 @@ export async function encodeBatch(jobs: readonly EncodeFileJob[], encoded: (inde
     });
     step.catch((error: unknown) => {
       // A thread that stopped leaves its file to this thread (rewritten from its start).
-      if (error instanceof EncodeThreadFailed) queue.push(next);
+      if (error instanceof EncodeThreadFailed) queue.push({ ...next, job: { ...next.job, rewrite: true } });
       else failure ??= error;
     });
     onThread.push(step);

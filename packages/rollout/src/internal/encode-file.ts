@@ -18,6 +18,8 @@ export interface EncodeFileJob {
   mode: number;
   atimeMs: number;
   mtimeMs: number;
+  /** The temp may hold part of an abandoned attempt (cut to the new frame's length). */
+  rewrite?: boolean;
 }
 
 /** The temp file written: its size and modification time (the source's). */
@@ -59,7 +61,7 @@ export function encodeFileToTemp(encoder: ZstdStreamEncoder, job: EncodeFileJob,
     closeSync(input);
   }
   if (read !== job.size) return undefined;
-  ftruncateSync(job.fd, written); // nothing of an abandoned longer attempt stays after the frame
+  if (job.rewrite) ftruncateSync(job.fd, written); // nothing of an abandoned longer attempt stays after the frame
   const decoded = check.verify();
   if (decoded !== true) {
     throw new Error(`compressed copy of ${job.plain} does not decode to its ${read} bytes (${decoded})`);

@@ -1,4 +1,4 @@
-import { statSync, unlinkSync } from "node:fs";
+import { statSync, unlinkSync, type Stats } from "node:fs";
 import type { ThreadId } from "@skein/protocol";
 import {
   compressRolloutFiles,
@@ -131,7 +131,7 @@ export async function compressThreads(ctx: LocalStoreContext, options: CompressT
 async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: SizedThread; entry: CompressedThread }[], cutoff: number): Promise<void> {
   const locks: WriterLock[] = [];
   try {
-    const ready: { thread: SizedThread; entry: CompressedThread }[] = [];
+    const ready: { thread: SizedThread; entry: CompressedThread; st: Stats }[] = [];
     const taken = await takeThreadLocks(ctx, batch.map((item) => item.thread.threadId as ThreadId));
     for (const t of taken) if ("lock" in t) locks.push(t.lock);
     for (const [i, item] of batch.entries()) {
@@ -149,14 +149,15 @@ async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: S
         // A `.zst` next to the plain file is the leftover of an interrupted move (the plain file
         // wins and is complete): dropped, and the thread compressed again.
         unlinkIfPresent(compressedRolloutPath(item.thread.rolloutPath));
-        ready.push(item);
+        ready.push({ ...item, st });
       }
     }
     if (ready.length === 0) return;
     crashPoint("compress:before");
     const results = await compressRolloutFiles(
       ready.map((item) => item.thread.rolloutPath),
-      { onStep: (step) => crashPoint(STEP_CRASH_POINTS[step]) },
+      // The stats just taken under the locks are the ones the move checks the files against.
+      { onStep: (step) => crashPoint(STEP_CRASH_POINTS[step]), sourceStats: ready.map((item) => item.st) },
     );
     const moved: MovedRollout[] = [];
     results.forEach((result, i) => {
