@@ -47,7 +47,7 @@ describe("RolloutPathGuard", () => {
     const path = activeRolloutPath(home.home, newThreadId(), Date.now());
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, "{}\n");
-    expect(new RolloutPathGuard(home.home).inspect(path)).toEqual({ kind: "file", size: 3 });
+    expect(new RolloutPathGuard(home.home).inspect(path)).toMatchObject({ kind: "file", size: 3 });
   });
 
   it("normalizes . and .. segments before judging a path", () => {
@@ -55,7 +55,7 @@ describe("RolloutPathGuard", () => {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, "{}\n");
     const guard = new RolloutPathGuard(home.home);
-    expect(guard.inspect(path.replace("/sessions/", "/sessions/./../sessions//"))).toEqual({ kind: "file", size: 3 });
+    expect(guard.inspect(path.replace("/sessions/", "/sessions/./../sessions//"))).toMatchObject({ kind: "file", size: 3 });
     expect(guard.inspect(path.replace("/sessions/", "/sessions/../"))).toEqual({ kind: "missing" });
   });
 
@@ -65,7 +65,7 @@ describe("RolloutPathGuard", () => {
     expect(guard.inspect(path)).toEqual({ kind: "missing" });
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, "");
-    expect(guard.inspect(path)).toEqual({ kind: "empty" });
+    expect(guard.inspect(path)).toMatchObject({ kind: "empty" });
   });
 
   it("refuses a file of the home outside its rollout folders", () => {
@@ -89,7 +89,7 @@ describe("RolloutPathGuard", () => {
     writeFileSync(target, "{}\n");
     const link = join(dirname(target), "rollout-link.jsonl");
     symlinkSync(target, link);
-    expect(new RolloutPathGuard(home.home).inspect(link)).toEqual({ kind: "file", size: 3 });
+    expect(new RolloutPathGuard(home.home).inspect(link)).toMatchObject({ kind: "file", size: 3 });
   });
 });
 

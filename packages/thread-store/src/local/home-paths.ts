@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, realpathSync, statSync, type Stats } from "node:fs";
 import { realpath } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ThreadId } from "@skein/protocol";
@@ -60,9 +60,9 @@ export async function assertInsideHome(home: string, path: string): Promise<stri
 /** What {@link RolloutPathGuard.inspect} found at a rollout path. */
 export type RolloutPathState =
   /** A regular file with content, inside the home's rollout folders: safe to read and append. */
-  | { kind: "file"; size: number }
+  | { kind: "file"; size: number; stats: Stats }
   /** A 0-byte regular file: a thread whose file was created but never written (a kill in between). */
-  | { kind: "empty" }
+  | { kind: "empty"; stats: Stats }
   | { kind: "missing" }
   /** Its real path is not inside `sessions/` or `archived_sessions/`: refused, never opened. */
   | { kind: "outside"; realPath: string }
@@ -130,7 +130,7 @@ export class RolloutPathGuard {
     const st = link.isSymbolicLink() ? statSync(real, { throwIfNoEntry: false }) : link;
     if (!st) return { kind: "missing" };
     if (!st.isFile()) return { kind: "not_file" };
-    return st.size === 0 ? { kind: "empty" } : { kind: "file", size: st.size };
+    return st.size === 0 ? { kind: "empty", stats: st } : { kind: "file", size: st.size, stats: st };
   }
 
   /** True when `path` is a rollout with content inside the home (see {@link inspect}). */

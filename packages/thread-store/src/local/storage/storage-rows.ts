@@ -27,8 +27,9 @@ export async function sizedThreads(ctx: LocalStoreContext): Promise<SizedThread[
   // folders (a moved or copied home's index, a link out) is treated as gone, never touched.
   const guard = new RolloutPathGuard(ctx.home);
   return rows.map((row) => {
-    const inside = guard.inspect(row.rolloutPath).kind !== "outside";
-    const st = inside ? statSync(row.rolloutPath, { throwIfNoEntry: false }) : undefined;
+    // The guard's own stat of the file (one per row) gives its size and mtime.
+    const state = guard.inspect(row.rolloutPath);
+    const st = state.kind === "file" || state.kind === "empty" ? state.stats : state.kind === "not_file" ? statSync(row.rolloutPath, { throwIfNoEntry: false }) : undefined;
     return {
       ...row,
       bytes: st?.size ?? 0,
