@@ -155,22 +155,27 @@ async function settleAll(steps: readonly Promise<void>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+// The callback forms run on libuv's threads like `fs/promises`, without a FileHandle per file.
+const openAsync = promisify(open);
+const statAsync = promisify(stat);
+const unlinkAsync = promisify(unlink);
+
 /** Creates the item's temp file next to its target (exclusive, 0600), open for writing. */
 async function createTemp(item: Pending): Promise<void> {
   const temp = tempPathFor(item.target, "rollout-compress-");
-  item.fd = await promisify(open)(temp, "wx", 0o600);
+  item.fd = await openAsync(temp, "wx", 0o600);
   item.temp = temp;
 }
 
 /** Unlinks the plain file if it is still the file compressed; else drops the new name (the plain file stays the thread's). */
 async function removePlain(item: Pending): Promise<void> {
-  const now = await promisify(stat)(item.plain).catch(() => undefined);
+  const now = await statAsync(item.plain).catch(() => undefined);
   if (now === undefined || now.size !== item.before.size || now.mtimeMs !== item.before.mtimeMs || now.ino !== item.before.ino) {
     unlinkQuietly(item.target);
     item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
     return;
   }
-  await promisify(unlink)(item.plain);
+  await unlinkAsync(item.plain);
   item.result = { outcome: "compressed", path: item.target, sourceBytes: item.before.size, compressedBytes: item.compressedBytes!, mtimeMs: item.mtimeMs! };
 }
 
@@ -179,7 +184,7 @@ async function removeTemp(item: Pending): Promise<void> {
   const temp = item.temp;
   if (temp === undefined) return;
   item.temp = undefined;
-  await promisify(unlink)(temp).catch(() => undefined);
+  await unlinkAsync(temp).catch(() => undefined);
 }
 
 function closeFd(item: Pending): void {
