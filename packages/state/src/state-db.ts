@@ -357,8 +357,10 @@ export class StateDb {
 
   /**
    * Rollouts moved to another name (compressed or decompressed): each thread row still naming
-   * `from` names `to`, and `from`'s file record is replaced by `to`'s, in one transaction. Names,
-   * dates and full-text rows are untouched. Returns how many thread rows were repointed.
+   * `from` names `to`; `from`'s file record goes, and when it had read the whole plain text
+   * (`plainBytes`) `to` gets the same record and the thread's message state follows (else `to` is
+   * left to the next reindex). One transaction; names, dates and full-text rows are untouched.
+   * Returns how many thread rows were repointed.
    */
   recordMovedRollouts(moves: readonly MovedRollout[]): number {
     return recordMovedRollouts(this.#live(), moves, this.#now());

@@ -39,20 +39,33 @@ describe("indexed files", () => {
     const db = temp.open({ now: () => 900 });
     const a = threadRow({ rolloutPath: "/s/a.jsonl", name: "kept name" });
     const b = threadRow({ rolloutPath: "/s/b.jsonl" });
-    db.writeIndexBatch({ rows: [a, b], files: [{ ...record("/s/a.jsonl"), threadId: a.threadId }, { ...record("/s/b.jsonl"), threadId: b.threadId }] });
+    const c = threadRow({ rolloutPath: "/s/c.jsonl" });
+    db.writeIndexBatch({
+      rows: [a, b, c],
+      files: [{ ...record("/s/a.jsonl"), threadId: a.threadId }, { ...record("/s/b.jsonl"), threadId: b.threadId }, { ...record("/s/c.jsonl", 50), threadId: c.threadId }],
+      messages: [{ threadId: a.threadId, mode: "replace", rolloutPath: "/s/a.jsonl", byteOffset: 100, itemCount: 3, messages: [] }],
+    });
     const before = db.getThread(a.threadId)!;
     const repointed = db.recordMovedRollouts([
-      { threadId: a.threadId, from: "/s/a.jsonl", to: "/s/a.jsonl.zst", size: 30, mtimeMs: 5000.7 },
-      // b's row names another file by now: its row stays, the records still follow the file.
-      { threadId: b.threadId, from: "/s/elsewhere.jsonl", to: "/s/elsewhere.jsonl.zst", size: 20, mtimeMs: 6000 },
+      { threadId: a.threadId, from: "/s/a.jsonl", to: "/s/a.jsonl.zst", size: 30, mtimeMs: 5000.7, plainBytes: 100 },
+      // b's row names another file by now: its row stays; that file had no record, so the new one has none.
+      { threadId: b.threadId, from: "/s/elsewhere.jsonl", to: "/s/elsewhere.jsonl.zst", size: 20, mtimeMs: 6000, plainBytes: 70 },
+      // c's file grew after it was indexed (50 of 80 bytes read): the new file is left to the next reindex.
+      { threadId: c.threadId, from: "/s/c.jsonl", to: "/s/c.jsonl.zst", size: 25, mtimeMs: 6000, plainBytes: 80 },
     ]);
-    expect(repointed).toBe(1);
+    expect(repointed).toBe(2);
     expect(db.getThread(a.threadId)).toEqual({ ...before, rolloutPath: "/s/a.jsonl.zst" });
     expect(db.getThread(b.threadId)!.rolloutPath).toBe("/s/b.jsonl");
     expect(db.getIndexedFile("/s/a.jsonl")).toBeUndefined();
-    expect(db.getIndexedFile("/s/a.jsonl.zst")).toEqual({ path: "/s/a.jsonl.zst", threadId: a.threadId, size: 30, mtimeMs: 5000, byteOffset: 30, indexedAtMs: 900, status: "indexed" });
+    // The plain text read is the same in either form: byte offsets count plain bytes.
+    expect(db.getIndexedFile("/s/a.jsonl.zst")).toEqual({ path: "/s/a.jsonl.zst", threadId: a.threadId, size: 30, mtimeMs: 5000, byteOffset: 100, indexedAtMs: 900, status: "indexed" });
+    expect(db.getMessageState(a.threadId)).toMatchObject({ rolloutPath: "/s/a.jsonl.zst", byteOffset: 100 });
+    // So a reindex finds the moved file unchanged, messages included.
+    expect(db.listIndexedFileStamps().find((s) => s[0] === "/s/a.jsonl.zst")).toEqual(["/s/a.jsonl.zst", 30, 5000, 100, "indexed", a.threadId, 100]);
     expect(db.getIndexedFile("/s/b.jsonl")).toBeDefined();
-    expect(db.getIndexedFile("/s/elsewhere.jsonl.zst")).toMatchObject({ threadId: b.threadId, size: 20 });
+    expect(db.getIndexedFile("/s/elsewhere.jsonl.zst")).toBeUndefined();
+    expect(db.getThread(c.threadId)!.rolloutPath).toBe("/s/c.jsonl.zst");
+    expect([db.getIndexedFile("/s/c.jsonl"), db.getIndexedFile("/s/c.jsonl.zst")]).toEqual([undefined, undefined]);
   });
 
   it("rejects an invalid record and writes none of the batch", () => {

@@ -51,6 +51,18 @@ describe("skein compress / decompress", () => {
     expect(existsSync(`${old.path}.zst`)).toBe(false);
   });
 
+  it("leaves the index current: a reindex after compress and after decompress reads nothing again, and search still finds the thread", async () => {
+    const { dir, old } = home();
+    expect((await runCli(["reindex", "--home", dir])).code).toBe(0);
+    const reindexed = async () => (await runCli(["reindex", "--home", dir])).stdout;
+    expect((await runCli(["compress", "--home", dir])).code).toBe(0);
+    expect(await reindexed()).toMatch(/\(0 new, 0 changed, 0 unreadable\)/);
+    const hits = await runCliJson<{ items: { id: string }[] }>(["search", "question", "--json", "--home", dir]);
+    expect(hits.items.map((h) => h.id)).toContain(old.id);
+    expect((await runCli(["decompress", old.id, "--home", dir])).code).toBe(0);
+    expect(await reindexed()).toMatch(/\(0 new, 0 changed, 0 unreadable\)/);
+  });
+
   it("--dry-run lists what would be compressed and changes nothing", async () => {
     const { dir, old, archived } = home();
     const report = await runCliJson<Report>(["compress", "--dry-run", "--json", "--home", dir]);

@@ -167,7 +167,7 @@ async function compressBatch(ctx: LocalStoreContext, batch: readonly { thread: S
         return;
       }
       Object.assign(entry, { outcome: "compressed", path: result.path, newBytes: result.compressedBytes });
-      moved.push({ threadId: thread.threadId, from: thread.rolloutPath, to: result.path, size: result.compressedBytes!, mtimeMs: result.mtimeMs! });
+      moved.push({ threadId: thread.threadId, from: thread.rolloutPath, to: result.path, size: result.compressedBytes!, mtimeMs: result.mtimeMs!, plainBytes: result.sourceBytes });
     });
     await repointRows(ctx, moved);
   } finally {
@@ -203,7 +203,7 @@ export async function decompressThreads(ctx: LocalStoreContext, options: Decompr
       const plain = restorePlainRolloutSync(t.rolloutPath);
       crashPoint("decompress:after-file");
       const st = statSync(plain);
-      await repointRows(ctx, [{ threadId: t.threadId, from: compressedRolloutPath(plain), to: plain, size: st.size, mtimeMs: st.mtimeMs }]);
+      await repointRows(ctx, [{ threadId: t.threadId, from: compressedRolloutPath(plain), to: plain, size: st.size, mtimeMs: st.mtimeMs, plainBytes: st.size }]);
       Object.assign(entry, { outcome: "decompressed", path: plain, newBytes: st.size });
     });
     if ("busy" in done) Object.assign(entry, { outcome: "skipped", reason: done.busy });
