@@ -69,6 +69,8 @@ export function configuredWorkers(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 const WORKER_BATCH = 32;
+/** Young generation of an extraction worker (MB): peak RSS of a cold 10k-thread build 203 MB with V8's default, 188 MB with 8, 159 MB without a worker; the build took as long in all three. */
+const WORKER_YOUNG_GENERATION_MB = 8;
 const LOCAL_BATCH = 8;
 
 /** Runs extraction jobs on this thread and on worker threads; see the file comment. */
@@ -105,7 +107,9 @@ export class ExtractPool {
   }
 
   #startWorker(url: URL): void {
-    const worker = new Worker(url, { workerData: { defaultProvider: this.#defaultProvider } });
+    // A small young generation: the worker's batches die young, and the default one cost ~45 MB of
+    // peak RSS for no measurable speed (docs/state-index.md, "Cold builds").
+    const worker = new Worker(url, { workerData: { defaultProvider: this.#defaultProvider }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     let batch: ExtractJob[] = [];
     let retired = false;
     let online = false;
