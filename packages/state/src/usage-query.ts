@@ -48,17 +48,24 @@ const DAY_MS = 86_400_000;
 /** The UTC day of creation, floored (grouping by it and naming months in JS costs far less than `strftime` per row). */
 const DAY = `(t.created_at_ms - ((t.created_at_ms % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS}) / ${DAY_MS}`;
 const LABEL = "COALESCE(NULLIF(t.name, ''), NULLIF(t.title, ''), t.preview, '')";
-// The grouping pass and the cut of the largest read only the covering indexes of migration 0006
-// (named: the planner would otherwise walk `idx_threads_cwd` and look every row up again); the
-// wide rows are read for the largest threads alone.
-const THREADS = "threads t INDEXED BY idx_threads_usage";
-const FILES = "indexed_files f INDEXED BY idx_indexed_files_size";
 const THREAD_COLUMNS = `t.id, t.rollout_path, t.archived, ${COMPRESSED} AS compressed, t.updated_at_ms, t.created_at_ms, t.cwd, t.source, ${LABEL} AS label`;
 
+/** Where the passes read: the covering indexes of migration 0006, or (without them) the tables. */
+interface UsageSources {
+  threads: string;
+  files: string;
+}
+// The grouping pass and the cut of the largest read only the covering indexes of migration 0006
+// (named: the planner would otherwise walk `idx_threads_cwd` and look every row up again); the
+// wide rows are read for the largest threads alone. A database whose indexes were dropped by hand
+// is read from its tables (`NOT INDEXED`), slower and with the same answer.
+const COVERING: UsageSources = { threads: "threads t INDEXED BY idx_threads_usage", files: "indexed_files f INDEXED BY idx_indexed_files_size" };
+const TABLES: UsageSources = { threads: "threads t NOT INDEXED", files: "indexed_files f" };
+
 /** Every row once: rows without a file record form their own groups (`sized` 0), so one pass tells whether any exist. */
-const CELLS_SQL = `SELECT t.archived, ${COMPRESSED} AS compressed, ${DAY} AS day, t.cwd, t.source, f.size IS NOT NULL AS sized, COUNT(*) AS threads, SUM(f.size) AS bytes
-  FROM ${THREADS} LEFT JOIN ${FILES} ON f.path = t.rollout_path GROUP BY 1, 2, 3, 4, 5, 6`;
-const LARGEST_SQL = `WITH top AS (SELECT t.id AS id, f.size AS size FROM ${THREADS} JOIN ${FILES} ON f.path = t.rollout_path ORDER BY f.size DESC, t.id ASC LIMIT ?)
+const cellsSql = (from: UsageSources) => `SELECT t.archived, ${COMPRESSED} AS compressed, ${DAY} AS day, t.cwd, t.source, f.size IS NOT NULL AS sized, COUNT(*) AS threads, SUM(f.size) AS bytes
+  FROM ${from.threads} LEFT JOIN ${from.files} ON f.path = t.rollout_path GROUP BY 1, 2, 3, 4, 5, 6`;
+const largestSql = (from: UsageSources) => `WITH top AS (SELECT t.id AS id, f.size AS size FROM ${from.threads} JOIN ${from.files} ON f.path = t.rollout_path ORDER BY f.size DESC, t.id ASC LIMIT ?)
   SELECT ${THREAD_COLUMNS}, top.size AS bytes FROM top JOIN threads t ON t.id = top.id ORDER BY top.size DESC, top.id ASC`;
 const UNSIZED_SQL = `SELECT ${THREAD_COLUMNS} FROM threads t WHERE NOT EXISTS (SELECT 1 FROM indexed_files f WHERE f.path = t.rollout_path)`;
 
@@ -119,10 +126,21 @@ interface SqlCell {
   bytes: number | null;
 }
 
+const missingIndex = (error: unknown) => error instanceof Error && error.message.startsWith("no such index");
+
 function readUsage(prepare: (sql: string) => Database.Statement, largest: number): IndexedUsage {
+  try {
+    return readUsageFrom(COVERING, prepare, largest);
+  } catch (error) {
+    if (!missingIndex(error)) throw error;
+    return readUsageFrom(TABLES, prepare, largest);
+  }
+}
+
+function readUsageFrom(from: UsageSources, prepare: (sql: string) => Database.Statement, largest: number): IndexedUsage {
   const cells = new Map<string, UsageCell>();
   let unsizedRows = 0;
-  for (const c of prepare(CELLS_SQL).all() as SqlCell[]) {
+  for (const c of prepare(cellsSql(from)).all() as SqlCell[]) {
     if (c.sized === 0) {
       unsizedRows += c.threads;
       continue;
@@ -138,7 +156,7 @@ function readUsage(prepare: (sql: string) => Database.Statement, largest: number
       cells.set(key, { archived: c.archived === 1, compressed: c.compressed === 1, month, cwd: c.cwd, source: c.source, threads: c.threads, bytes });
     }
   }
-  const top = largest > 0 && cells.size > 0 ? (prepare(LARGEST_SQL).all(largest) as SqlThread[]).map(usageThread) : [];
+  const top = largest > 0 && cells.size > 0 ? (prepare(largestSql(from)).all(largest) as SqlThread[]).map(usageThread) : [];
   const unsized = unsizedRows > 0 ? (prepare(UNSIZED_SQL).all() as SqlThread[]).map(usageThread) : [];
   return { cells: [...cells.values()], largest: top, unsized };
 }

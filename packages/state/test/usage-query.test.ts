@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { ThreadRowInput } from "../src/index.js";
 import { ReadOnlyIndex } from "../src/read-only.js";
@@ -77,5 +78,23 @@ describe("indexedUsage", () => {
     const usage = temp.open().indexedUsage(1);
     expect(usage.largest.map((t) => [t.cwd, t.bytes])).toEqual([["/w/older", 1000]]);
     expect(usage.cells.filter((c) => c.cwd === "/w/older").map((c) => [c.threads, c.bytes])).toEqual([[1, 1000]]);
+  });
+
+  it("answers the same from the tables when migration 0006's indexes were dropped by hand", () => {
+    const expected = seed().indexedUsage(10);
+    const raw = new Database(temp.dbPath());
+    raw.exec("DROP INDEX idx_threads_usage; DROP INDEX idx_indexed_files_size");
+    raw.close();
+    const ro = ReadOnlyIndex.open(temp.dbPath());
+    if (!ro) throw new Error("the read-only index did not open");
+    try {
+      for (const usage of [temp.open().indexedUsage(10), ro.indexedUsage(10)]) {
+        expect(usage.largest).toEqual(expected.largest);
+        expect(usage.unsized).toEqual(expected.unsized);
+        expect(usage.cells.map(cellKey).sort()).toEqual(expected.cells.map(cellKey).sort());
+      }
+    } finally {
+      ro.close();
+    }
   });
 });
