@@ -84,17 +84,8 @@ export class CodexWriterLock {
   }
 
   /**
-   * Takes Codex's writer lock for the thread when the home is a Codex home (else returns
-   * undefined: nothing of Codex's to honour, and nothing is created).
-   * @throws ConflictError when a Codex process (or another Skein) is the thread's writer.
-   * @throws InternalError when the lock folder or file cannot be used.
-   */
-  static acquireIfCodexHome(home: string, threadId: ThreadId): CodexWriterLock | undefined {
-    return isCodexHome(home) ? CodexWriterLock.acquire(home, threadId) : undefined;
-  }
-
-  /**
-   * Takes Codex's writer lock for the thread (the caller knows the home is a Codex home).
+   * Takes Codex's writer lock for the thread (the caller checked {@link isCodexHome}: in any
+   * other home there is nothing of Codex's to honour).
    * @throws ConflictError when a Codex process (or another Skein) is the thread's writer.
    * @throws InternalError when the lock folder or file cannot be used.
    */

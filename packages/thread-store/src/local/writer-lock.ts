@@ -224,20 +224,7 @@ export class WriterLock {
       } catch (error) {
         throw new InternalError(`cannot create writer lock ${path}: ${(error as Error).message}`, { cause: error });
       }
-      if (created) {
-        heldLocks.set(path, holder.token);
-        installExitHook();
-        let codex: CodexWriterLock | undefined;
-        try {
-          // In a Codex home, Codex's own writer lock too: a Codex process writing the thread refuses us, and we refuse it.
-          codex = CodexWriterLock.acquireIfCodexHome(home, threadId);
-        } catch (error) {
-          heldLocks.delete(path);
-          releaseIfOurs(path, holder.token);
-          throw error;
-        }
-        return new WriterLock(path, threadId, holder, codex);
-      }
+      if (created) return WriterLock.#adopt(home, path, threadId, holder, isCodexHome(home));
       const state = await settledState(path);
       if (state.kind === "free") continue; // released between our create and our read: retry
       if (state.kind === "live") throw conflict(threadId, state.holder);
@@ -272,7 +259,6 @@ export class WriterLock {
     const out: (WriterLock | ConflictError)[] = [];
     try {
       writeFileSync(temp, JSON.stringify(holder), { mode: 0o600, flag: "wx" });
-      installExitHook();
       for (const threadId of threadIds) {
         const path = writerLockPath(home, threadId);
         if (!linkNew(temp, path)) {
@@ -282,12 +268,9 @@ export class WriterLock {
           }));
           continue;
         }
-        heldLocks.set(path, holder.token);
         try {
-          out.push(new WriterLock(path, threadId, holder, codexHome ? CodexWriterLock.acquire(home, threadId) : undefined));
+          out.push(WriterLock.#adopt(home, path, threadId, holder, codexHome));
         } catch (error) {
-          heldLocks.delete(path);
-          releaseIfOurs(path, holder.token);
           if (!(error instanceof ConflictError)) throw error;
           out.push(error);
         }
@@ -299,6 +282,24 @@ export class WriterLock {
       ignoreErrors(() => unlinkSync(temp));
     }
     return out;
+  }
+
+  /**
+   * The lock file at `path` was just created for `holder`: it is registered for the exit hook and,
+   * in a Codex home, Codex's own writer lock is taken too (a Codex process writing the thread
+   * refuses us, and we refuse it). When Codex's lock cannot be had, our file goes again.
+   * @throws ConflictError when a Codex process is the thread's writer.
+   */
+  static #adopt(home: string, path: string, threadId: ThreadId, holder: WriterLockHolder, codexHome: boolean): WriterLock {
+    heldLocks.set(path, holder.token);
+    installExitHook();
+    try {
+      return new WriterLock(path, threadId, holder, codexHome ? CodexWriterLock.acquire(home, threadId) : undefined);
+    } catch (error) {
+      heldLocks.delete(path);
+      releaseIfOurs(path, holder.token);
+      throw error;
+    }
   }
 
   /** Releases the lock if it is still ours. Idempotent. */
