@@ -7,7 +7,7 @@ import { loadZstdEncoder } from "./internal/wasm-zstd-encoder.js";
 import { encodeThread } from "./internal/encode-thread.js";
 import { encodeBatch } from "./internal/encode-batch.js";
 import type { EncodeFileJob, EncodedFile } from "./internal/encode-file.js";
-import { exists, linkNoClobber, sameFile, syncAll, syncFolders, tempPathFor, unlinkQuietly } from "./internal/file-steps.js";
+import { exists, linkNoClobber, sameFile, sameIdentity, syncAll, syncFolders, tempPathFor, unlinkQuietly } from "./internal/file-steps.js";
 
 // Compressing many rollouts in one pass, each exactly as Codex 0.169's worker does one
 // (docs/compressed-rollouts.md; the batching in docs/storage-care.md, "Speed"). Per file: a temp
@@ -170,7 +170,7 @@ async function createTemp(item: Pending): Promise<void> {
 /** Unlinks the plain file if it is still the file compressed; else drops the new name (the plain file stays the thread's). */
 async function removePlain(item: Pending): Promise<void> {
   const now = await statAsync(item.plain).catch(() => undefined);
-  if (now === undefined || now.size !== item.before.size || now.mtimeMs !== item.before.mtimeMs || now.ino !== item.before.ino) {
+  if (!sameIdentity(now, item.before)) {
     unlinkQuietly(item.target);
     item.result = { outcome: "changed", path: item.target, sourceBytes: item.before.size };
     return;

@@ -39,10 +39,14 @@ export function statOrNotFound(path: string): Stats {
   }
 }
 
-/** True when `path` is still the file `before` described (same inode, size and mtime). */
-export function sameFile(path: string, before: Stats): boolean {
-  const now = statSync(path, { throwIfNoEntry: false });
+/** True when `now` (a later `stat`, if the file still exists) is the file `before` described: same inode, size and mtime. */
+export function sameIdentity(now: Stats | undefined, before: Stats): boolean {
   return now !== undefined && now.size === before.size && now.mtimeMs === before.mtimeMs && now.ino === before.ino;
+}
+
+/** True when `path` is still the file `before` described (see {@link sameIdentity}). */
+export function sameFile(path: string, before: Stats): boolean {
+  return sameIdentity(statSync(path, { throwIfNoEntry: false }), before);
 }
 
 export function exists(path: string): boolean {

@@ -1,4 +1,4 @@
-import { statSync, unlinkSync, type Stats } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import type { ThreadId } from "@skein/protocol";
 import {
   compressRolloutFiles,
@@ -15,6 +15,7 @@ import { crashPoint } from "./crash-points.js";
 import { removeStaleRolloutTemps } from "./stale-temps.js";
 import { sizedThreads, type SizedThread } from "./storage-rows.js";
 import { busyReason, takeThreadLocks, withThreadLock } from "./thread-lock.js";
+import { unlinkIfPresent } from "./trash-layout.js";
 
 // `skein compress` / `skein decompress` (docs/storage-care.md, "Compress"): cold plain rollouts
 // become `.jsonl.zst` the way Codex's own worker writes them (`compressRolloutFiles`: each
@@ -228,12 +229,4 @@ function settle(report: CompressReport, entry: CompressedThread): void {
 async function repointRows(ctx: LocalStoreContext, moved: readonly MovedRollout[]): Promise<void> {
   await ctx.itemIndexes.forgetMany(moved.map((m) => plainRolloutPath(m.from)));
   ctx.db?.recordMovedRollouts(moved);
-}
-
-function unlinkIfPresent(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
 }

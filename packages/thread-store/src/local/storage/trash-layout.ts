@@ -102,7 +102,7 @@ export function listCompleteEntries(home: string): TrashEntry[] {
   return entries.sort((a, b) => a.trashedAtMs - b.trashedAtMs || a.threadId.localeCompare(b.threadId));
 }
 
-
+/** Removes `path`; a file already gone is fine (also compress's leftover-`.zst` step). */
 export function unlinkIfPresent(path: string): void {
   try {
     unlinkSync(path);
